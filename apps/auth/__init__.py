@@ -1,0 +1,1 @@
+"""The auth app: registration, login, logout (token revocation), profile, JWKS."""

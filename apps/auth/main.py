@@ -1,0 +1,36 @@
+"""Run with ``uvicorn apps.auth.main:create_app --factory``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+
+from apps.auth.accounts import Accounts
+from apps.auth.routes import keys_router, router
+from apps.auth.settings import AuthSettings, get_settings
+from apps.auth.signing import TokenSigner
+from apps.common.service import ServiceContext, create_service_app
+from apps.common.tables import USERS
+
+
+def create_app(settings: AuthSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    signer = TokenSigner.from_settings(settings)
+
+    @asynccontextmanager
+    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+        hasher = PasswordHasher(
+            time_cost=settings.password_time_cost,
+            memory_cost=settings.password_memory_kib,
+            parallelism=settings.password_parallelism,
+        )
+        context.extras["signer"] = signer
+        context.extras["accounts"] = Accounts(context.dynamodb, hasher)
+        yield
+
+    return create_service_app(
+        "auth", settings, [router, keys_router], tables=[USERS], startup=startup, keys=signer.key_set()
+    )

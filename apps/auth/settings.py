@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from apps.common.settings import PlatformSettings
+
+
+class AuthSettings(PlatformSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTH_", populate_by_name=True, extra="ignore", frozen=True)
+
+    jwt_private_key: SecretStr | None = None
+    """PEM of the P-256 signing key; only the local stack may run without one (a key is generated)."""
+    token_ttl_seconds: int = Field(3600, ge=60, le=86400)
+    password_time_cost: int = Field(2, ge=1)
+    password_memory_kib: int = Field(19456, ge=8192)
+    password_parallelism: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _signing_key_outside_local(self) -> AuthSettings:
+        if not self.is_local and self.jwt_private_key is None:
+            raise ValueError(f"ENVIRONMENT={self.environment} requires AUTH_JWT_PRIVATE_KEY")
+        return self
+
+
+@lru_cache
+def get_settings() -> AuthSettings:
+    return AuthSettings()

@@ -1,0 +1,1 @@
+"""What two or more apps share: settings, tables and models, errors, observability, security."""

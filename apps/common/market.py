@@ -1,0 +1,65 @@
+"""Asset look-ups and current prices, as the user, order and insights apps read them.
+
+The inventory app's price feed publishes every current price to one Redis hash; readers take the price
+from there and fall back to the catalogue's stored price when Redis has none. Catalogue entries are
+cached in-process for a few seconds: they change rarely, and orders read them on every request.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from redis import Redis
+
+from apps.common.models import AssetItem
+
+PRICES_KEY = "cnop:prices"
+PRICES_UPDATED_KEY = "cnop:prices:updated_at"
+
+
+class PriceCache:
+    """The Redis hash of current prices: written by the price feed, read by everyone."""
+
+    def __init__(self, redis: Redis):
+        self.redis = redis
+
+    def publish(self, prices: dict[str, Decimal], at: float | None = None) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(PRICES_KEY, mapping={asset: format(price, "f") for asset, price in prices.items()})
+        pipe.set(PRICES_UPDATED_KEY, str(time.time() if at is None else at))
+        pipe.execute()
+
+    def get(self, asset_id: str) -> Decimal | None:
+        value = self.redis.hget(PRICES_KEY, asset_id)
+        return Decimal(str(value)) if value is not None else None
+
+    def get_all(self) -> dict[str, Decimal]:
+        raw: dict[str, str] = self.redis.hgetall(PRICES_KEY)  # type: ignore[assignment]
+        return {asset: Decimal(value) for asset, value in raw.items()}
+
+    def updated_at(self) -> float | None:
+        value = self.redis.get(PRICES_UPDATED_KEY)
+        return float(str(value)) if value is not None else None
+
+
+class MarketData:
+    def __init__(self, redis: Redis, asset_ttl_seconds: float = 5.0):
+        self.prices = PriceCache(redis)
+        self._asset_ttl = asset_ttl_seconds
+        self._assets: dict[str, tuple[float, AssetItem | None]] = {}
+
+    def asset(self, asset_id: str) -> AssetItem | None:
+        cached = self._assets.get(asset_id)
+        if cached is not None and time.monotonic() - cached[0] < self._asset_ttl:
+            return cached[1]
+        item = AssetItem.find(asset_id)
+        self._assets[asset_id] = (time.monotonic(), item)
+        return item
+
+    def price(self, asset_id: str, asset: AssetItem | None = None) -> Decimal | None:
+        cached = self.prices.get(asset_id)
+        if cached is not None:
+            return cached
+        asset = asset or self.asset(asset_id)
+        return asset.price_usd if asset is not None else None

@@ -1,0 +1,27 @@
+"""Prometheus metrics: the shared HTTP metrics (route templates as labels, base units)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class HttpMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        labels = ("service", "method", "route", "status")
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests answered", labels, registry=registry
+        )
+        self.duration = Histogram(
+            "http_request_duration_seconds",
+            "Time from request start to response end",
+            labels,
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def observe(self, service: str, method: str, route: str, status: int, seconds: float) -> None:
+        labels = (service, method, route, str(status))
+        self.requests.labels(*labels).inc()
+        self.duration.labels(*labels).observe(seconds)

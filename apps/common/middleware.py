@@ -1,0 +1,73 @@
+"""One ASGI middleware for request ids, access logs and HTTP metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from apps.common.logs import request_id_var
+from apps.common.metrics import HttpMetrics
+
+REQUEST_ID_HEADER = "x-request-id"
+_WELL_FORMED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+UNMATCHED_ROUTE = "unmatched"
+
+access_log = logging.getLogger("access")
+
+
+def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's X-Request-ID when it is well formed, otherwise a fresh one."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _WELL_FORMED_REQUEST_ID.match(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", UNMATCHED_ROUTE) if route is not None else UNMATCHED_ROUTE
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, service: str, metrics: HttpMetrics):
+        self.app = app
+        self.service = service
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(scope["headers"])
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            self.metrics.observe(self.service, scope["method"], route, status, elapsed)
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                route,
+                status,
+                extra={"fields": {"status": status, "duration_ms": round(elapsed * 1000, 2)}},
+            )
+            request_id_var.reset(token)

@@ -1,0 +1,129 @@
+"""The app factory every service uses: lifespan-owned clients, one error mapping, /health, /metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pynamodb.connection import Connection
+from redis import Redis
+from starlette.concurrency import run_in_threadpool
+
+from apps.common.errors import install_error_handlers
+from apps.common.logs import configure_logging
+from apps.common.metrics import HttpMetrics
+from apps.common.middleware import ObservabilityMiddleware
+from apps.common.models import bind_models, dynamodb_connection
+from apps.common.redis_client import make_redis
+from apps.common.security import key_set_from_settings
+from apps.common.settings import PlatformSettings
+from apps.common.tables import TableDefinition
+from apps.common.tokens import KeySet, RevocationList, TokenVerifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """Everything a request may need, created in the lifespan and closed there."""
+
+    service: str
+    settings: PlatformSettings
+    registry: CollectorRegistry
+    redis: Redis
+    dynamodb: Connection
+    verifier: TokenVerifier
+    revocations: RevocationList
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Startup = Callable[[FastAPI, ServiceContext], AbstractAsyncContextManager[None]]
+
+
+def build_context(
+    service: str, settings: PlatformSettings, registry: CollectorRegistry, keys: KeySet | None = None
+) -> ServiceContext:
+    bind_models(settings)
+    redis = make_redis(settings)
+    return ServiceContext(
+        service=service,
+        settings=settings,
+        registry=registry,
+        redis=redis,
+        dynamodb=dynamodb_connection(settings),
+        verifier=TokenVerifier(keys or key_set_from_settings(settings), settings.jwt_issuer,
+                               settings.jwt_audience),
+        revocations=RevocationList(redis),
+    )
+
+
+def _check_health(context: ServiceContext, tables: Iterable[TableDefinition]) -> dict[str, str]:
+    checks: dict[str, str] = {}
+    try:
+        for table in tables:
+            context.dynamodb.describe_table(table.physical_name(context.settings.table_prefix))
+        checks["dynamodb"] = "ok"
+    except Exception as exc:  # any failure makes the check fail; the reason goes to the log
+        log.warning("health: dynamodb check failed: %s", type(exc).__name__)
+        checks["dynamodb"] = "unavailable"
+    try:
+        context.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        log.warning("health: redis check failed: %s", type(exc).__name__)
+        checks["redis"] = "unavailable"
+    return checks
+
+
+def create_service_app(
+    service: str,
+    settings: PlatformSettings,
+    routers: Iterable[APIRouter],
+    tables: Iterable[TableDefinition],
+    startup: Startup | None = None,
+    keys: KeySet | None = None,
+    title: str | None = None,
+) -> FastAPI:
+    """A FastAPI app with the platform's conventions; ``startup`` adds the app's own lifespan work."""
+    configure_logging(service, settings.log_level)
+    registry = CollectorRegistry()
+    metrics = HttpMetrics(registry)
+    tables = tuple(tables)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = build_context(service, settings, registry, keys)
+        app.state.context = context
+        try:
+            if startup is None:
+                yield
+            else:
+                async with startup(app, context):
+                    yield
+        finally:
+            context.redis.close()
+
+    app = FastAPI(title=title or f"cnop {service}", lifespan=lifespan)
+    app.add_middleware(ObservabilityMiddleware, service=service, metrics=metrics)
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/health", tags=["operations"])
+    async def health(request: Request) -> JSONResponse:
+        checks = await run_in_threadpool(_check_health, request.app.state.context, tables)
+        healthy = all(value == "ok" for value in checks.values())
+        body = {"status": "healthy" if healthy else "degraded", "service": service, "checks": checks}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,162 @@
+"""JWT verification with the auth app's public key, and the revocation list kept in Redis.
+
+Only the auth app signs (ES256). Everyone else verifies here: the apps with a sync Redis client, the
+gateway with its async one, both using the same key names.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from jwt.algorithms import ECAlgorithm
+from redis import Redis
+
+ALGORITHM = "ES256"
+REQUIRED_CLAIMS = ("sub", "iat", "exp", "jti", "iss", "aud")
+REVOKED_PREFIX = "cnop:revoked:"
+
+
+class InvalidToken(Exception):
+    """A token that must be refused; ``reason`` is a bounded label (metrics, logs)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Claims:
+    username: str
+    jti: str
+    expires_at: int
+
+
+def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    """The key as a JWK with its RFC 7638 thumbprint as ``kid``."""
+    jwk: dict[str, str] = ECAlgorithm.to_jwk(key, as_dict=True)
+    required = {name: jwk[name] for name in ("crv", "kty", "x", "y")}
+    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True).encode()
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
+    return {**required, "kid": kid, "use": "sig", "alg": ALGORITHM}
+
+
+class KeySet:
+    """Public keys by ``kid``; an unknown ``kid`` triggers at most one refresh per interval."""
+
+    def __init__(self, fetch: Callable[[], dict[str, Any]] | None = None, min_refresh_seconds: float = 5.0):
+        self._keys: dict[str, ec.EllipticCurvePublicKey] = {}
+        self._fetch = fetch
+        self._min_refresh = min_refresh_seconds
+        self._last_refresh = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_pem(cls, pem: str) -> KeySet:
+        key = load_pem_public_key(pem.encode())
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise ValueError("JWT public key must be an EC (P-256) key")
+        keys = cls()
+        keys.add(key)
+        return keys
+
+    def add(self, key: ec.EllipticCurvePublicKey) -> None:
+        self._keys[public_jwk(key)["kid"]] = key
+
+    def load_jwks(self, document: dict[str, Any]) -> None:
+        for entry in document.get("keys", []):
+            key = ECAlgorithm.from_jwk(entry)
+            if isinstance(key, ec.EllipticCurvePublicKey):
+                self.add(key)
+
+    def refresh(self) -> None:
+        if self._fetch is None:
+            return
+        with self._lock:
+            if time.monotonic() - self._last_refresh < self._min_refresh and self._keys:
+                return
+            self._last_refresh = time.monotonic()
+            self.load_jwks(self._fetch())
+
+    def get(self, kid: str | None) -> ec.EllipticCurvePublicKey:
+        if kid not in self._keys:
+            self.refresh()
+        key = self._keys.get(kid) if kid is not None else None
+        if key is None:
+            raise InvalidToken("unknown_key")
+        return key
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class TokenVerifier:
+    def __init__(self, keys: KeySet, issuer: str, audience: str, leeway_seconds: int = 5):
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway_seconds
+
+    def decode(self, token: str) -> Claims:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError as exc:
+            raise InvalidToken("malformed") from exc
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken("malformed")
+        key = self.keys.get(header.get("kid"))
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("expired") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise InvalidToken("bad_signature") from exc
+        except jwt.DecodeError as exc:
+            raise InvalidToken("malformed") from exc
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken("invalid_claims") from exc
+        if not isinstance(payload["sub"], str) or not isinstance(payload["jti"], str):
+            raise InvalidToken("invalid_claims")
+        return Claims(username=payload["sub"], jti=payload["jti"], expires_at=int(payload["exp"]))
+
+
+def revoked_key(jti: str) -> str:
+    return f"{REVOKED_PREFIX}{jti}"
+
+
+class RevocationList:
+    def __init__(self, redis: Redis):
+        self.redis = redis
+
+    def revoke(self, claims: Claims) -> None:
+        remaining = max(1, claims.expires_at - int(time.time()))
+        self.redis.set(revoked_key(claims.jti), "1", ex=remaining)
+
+    def is_revoked(self, jti: str) -> bool:
+        return bool(self.redis.exists(revoked_key(jti)))
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise InvalidToken("missing")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("malformed")
+    return token.strip()

@@ -1,0 +1,1 @@
+"""Operations tooling: set-up, local servers, stack runner, load and security validation."""

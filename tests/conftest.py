@@ -1,0 +1,123 @@
+"""Session fixtures: real DynamoDB Local and redis-server on free ports, tables from the one definition."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from redis import Redis
+
+from apps.common.models import bind_models, dynamodb_connection
+from apps.common.settings import PlatformSettings
+from ops.servers import ServerProcess, free_port, start_dynamodb_local, start_redis
+from ops.tables import ensure_tables
+
+TABLE_PREFIX = "test-"
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_server(server_logs: Path) -> Iterator[ServerProcess]:
+    server = start_dynamodb_local(free_port(), server_logs / "dynamodb.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(server_logs: Path) -> Iterator[ServerProcess]:
+    server = start_redis(free_port(), server_logs / "redis.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture(scope="session")
+def signing_key_pem(signing_key: ec.EllipticCurvePrivateKey) -> str:
+    return signing_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture(scope="session")
+def public_key_pem(signing_key: ec.EllipticCurvePrivateKey) -> str:
+    return signing_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+@pytest.fixture(scope="session")
+def platform_env(dynamodb_server: ServerProcess, redis_server: ServerProcess, public_key_pem: str) -> dict[str, str]:
+    """The shared settings as environment variables (what a process of the stack would be given)."""
+    return {
+        "ENVIRONMENT": "localstack",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{dynamodb_server.port}",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "TABLE_PREFIX": TABLE_PREFIX,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
+        "JWT_PUBLIC_KEY": public_key_pem,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def platform_settings(platform_env: dict[str, str]) -> PlatformSettings:
+    return PlatformSettings(**_by_alias(platform_env))
+
+
+def _by_alias(env: dict[str, str]) -> dict[str, Any]:
+    aliases = {field.validation_alias: name for name, field in PlatformSettings.model_fields.items()}
+    return {aliases[key]: value for key, value in env.items() if key in aliases}
+
+
+@pytest.fixture(scope="session")
+def tables(platform_settings: PlatformSettings) -> PlatformSettings:
+    ensure_tables(dynamodb_connection(platform_settings), platform_settings.table_prefix)
+    bind_models(platform_settings)
+    return platform_settings
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_server: ServerProcess) -> Iterator[Redis]:
+    client = Redis(port=redis_server.port, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def app_env(platform_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Puts the platform settings in the environment for code that reads settings itself."""
+    for key, value in platform_env.items():
+        monkeypatch.setenv(key, value)
+    return dict(os.environ)
+
+
+def app_settings(settings_class: type[PlatformSettings], platform: PlatformSettings, **overrides: Any) -> Any:
+    """An app's settings: the shared test settings plus the app's own values."""
+    return settings_class(**{**platform.model_dump(), **overrides})
+
+
+@pytest.fixture(scope="session")
+def auth_app(tables: PlatformSettings, signing_key_pem: str) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from apps.auth.main import create_app
+    from apps.auth.settings import AuthSettings
+
+    settings = app_settings(AuthSettings, tables, jwt_private_key=signing_key_pem)
+    with TestClient(create_app(settings)) as client:
+        yield client
