@@ -121,3 +121,26 @@ def auth_app(tables: PlatformSettings, signing_key_pem: str) -> Iterator[Any]:
     settings = app_settings(AuthSettings, tables, jwt_private_key=signing_key_pem)
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+def _client_for(create_app: Any, settings: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(settings), raise_server_exceptions=True) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def user_app(tables: PlatformSettings) -> Iterator[Any]:
+    from apps.user.main import create_app
+    from apps.user.settings import UserSettings
+
+    yield from _client_for(create_app, app_settings(UserSettings, tables))
+
+
+@pytest.fixture(scope="session")
+def order_app(tables: PlatformSettings) -> Iterator[Any]:
+    from apps.order.main import create_app
+    from apps.order.settings import OrderSettings
+
+    yield from _client_for(create_app, app_settings(OrderSettings, tables))

@@ -4,7 +4,7 @@ from datetime import date
 
 from fastapi import APIRouter
 
-from apps.auth.deps import AccountsDep, RevocationsDep, SignerDep
+from apps.auth.deps import AccountsDep, SignerDep
 from apps.auth.schemas import (
     LoginRequest,
     Message,
@@ -16,6 +16,7 @@ from apps.auth.schemas import (
 )
 from apps.common.models import UserItem
 from apps.common.security import CurrentClaims, CurrentUser
+from apps.common.service import ContextDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 keys_router = APIRouter(tags=["auth"])
@@ -48,8 +49,8 @@ def login(body: LoginRequest, accounts: AccountsDep, signer: SignerDep) -> Token
 
 
 @router.post("/logout")
-def logout(claims: CurrentClaims, revocations: RevocationsDep) -> Message:
-    revocations.revoke(claims)
+def logout(claims: CurrentClaims, context: ContextDep) -> Message:
+    context.revocations.revoke(claims)
     return Message(message="Logged out successfully")
 
 

@@ -93,7 +93,6 @@ class BalanceTransactionItem(UsersTableModel):
     username = UnicodeAttribute()
     transaction_type = UnicodeAttribute()
     amount = DecimalAttribute()
-    balance_after = DecimalAttribute()
     description = UnicodeAttribute()
     reference_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="completed")

@@ -1,0 +1,1 @@
+"""The order app: market buy and sell orders, order history, asset transactions."""

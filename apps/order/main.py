@@ -1,0 +1,33 @@
+"""Run with ``uvicorn apps.order.main:create_app --factory``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from apps.common.ledger import Ledger
+from apps.common.locks import UserLocks
+from apps.common.market import MarketData
+from apps.common.service import ServiceContext, create_service_app
+from apps.common.tables import INVENTORY, ORDERS, USERS
+from apps.order.placing import OrderDesk
+from apps.order.routes import router
+from apps.order.settings import OrderSettings, get_settings
+
+
+def create_app(settings: OrderSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+        market = MarketData(context.redis)
+        locks = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
+        context.extras["market"] = market
+        context.extras["desk"] = OrderDesk(Ledger(context.dynamodb), locks, market, settings)
+        yield
+
+    return create_service_app(
+        "order", settings, [router], tables=[ORDERS, USERS, INVENTORY], startup=startup
+    )

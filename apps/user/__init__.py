@@ -1,0 +1,1 @@
+"""The user app: USD balance, deposits and withdrawals, transaction history, holdings, portfolio."""

@@ -1,0 +1,30 @@
+"""Run with ``uvicorn apps.user.main:create_app --factory``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from apps.common.ledger import Ledger
+from apps.common.locks import UserLocks
+from apps.common.market import MarketData
+from apps.common.service import ServiceContext, create_service_app
+from apps.common.tables import INVENTORY, USERS
+from apps.user.routes import router
+from apps.user.settings import UserSettings, get_settings
+
+
+def create_app(settings: UserSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+        context.extras["ledger"] = Ledger(context.dynamodb)
+        context.extras["locks"] = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
+        context.extras["market"] = MarketData(context.redis)
+        context.extras["settings"] = settings
+        yield
+
+    return create_service_app("user", settings, [router], tables=[USERS, INVENTORY], startup=startup)
