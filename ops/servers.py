@@ -74,10 +74,13 @@ class ServerProcess:
             self.process.wait(timeout)
 
 
-def _spawn(cmd: list[str], log_path: Path | None, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def _spawn(
+    cmd: list[str], log_path: Path | None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
     try:
-        return subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+        return subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                                start_new_session=True)
     finally:
         if log_path:
             output.close()  # type: ignore[union-attr]
@@ -137,3 +140,28 @@ def start_fakeredis(port: int, log_path: Path | None = None, timeout: float = 15
 def _refuse_busy_port(port: int, what: str) -> None:
     if port_in_use(port):
         raise ServerError(f"port {port} is already in use: cannot start {what} there")
+
+
+def start_app(
+    app: str,
+    port: int,
+    env: dict[str, str],
+    log_path: Path | None = None,
+    timeout: float = 30.0,
+) -> ServerProcess:
+    """One platform app (``auth``, ``user``...) as a uvicorn process, ready when /health answers 200."""
+    import httpx
+
+    _refuse_busy_port(port, f"the {app} app")
+    cmd = [sys.executable, "-m", "uvicorn", f"apps.{app}.main:create_app", "--factory",
+           "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    process = _spawn(cmd, log_path, cwd=REPO, env=env)
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(healthy, timeout, f"{app} app", process)
+    return ServerProcess(app, port, process, log_path)

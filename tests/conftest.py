@@ -144,3 +144,21 @@ def order_app(tables: PlatformSettings) -> Iterator[Any]:
     from apps.order.settings import OrderSettings
 
     yield from _client_for(create_app, app_settings(OrderSettings, tables))
+
+
+@pytest.fixture(scope="session")
+def app_processes(
+    platform_env: dict[str, str], tables: PlatformSettings, signing_key_pem: str, server_logs: Path
+) -> Iterator[dict[str, str]]:
+    """The auth, user and order apps as real uvicorn processes; yields their base URLs by name."""
+    from ops.servers import start_app
+
+    env = {**os.environ, **platform_env, "AUTH_JWT_PRIVATE_KEY": signing_key_pem}
+    started: list[ServerProcess] = []
+    try:
+        for name in ("auth", "user", "order"):
+            started.append(start_app(name, free_port(), env, server_logs / f"{name}.log"))
+        yield {server.name: f"http://127.0.0.1:{server.port}" for server in started}
+    finally:
+        for server in started:
+            server.stop()

@@ -29,6 +29,8 @@ def registration(username: str | None = None, **fields: Any) -> dict[str, Any]:
 
 @dataclass
 class TestUser:
+    __test__ = False  # not a pytest test class
+
     username: str
     token: str
 

@@ -1,0 +1,1 @@
+"""The inventory app: the asset catalogue (seeded from a data file) and the price feed."""

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from apps.common.validation import ASSET_ID_PATTERN
+from apps.inventory.deps import CatalogueDep, QuotesDep
+from apps.inventory.schemas import AssetDetail, AssetEnvelope, AssetListing, AssetSummary
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+
+
+@router.get("/assets")
+def list_assets(
+    catalogue: CatalogueDep,
+    quotes: QuotesDep,
+    active_only: bool = True,
+    limit: Annotated[int, Query(ge=1, le=250)] = 50,
+) -> AssetListing:
+    assets = catalogue.assets()
+    prices = quotes.all()
+    shown = [item for item in assets if item.is_active or not active_only][:limit]
+    return AssetListing(
+        data=[AssetSummary.of(item, prices.get(item.asset_id, item.price_usd)) for item in shown],
+        total_count=len(assets),
+        active_count=sum(1 for item in assets if item.is_active),
+    )
+
+
+@router.get("/assets/{asset_id}")
+def get_asset(
+    asset_id: Annotated[str, Path(pattern=ASSET_ID_PATTERN)], catalogue: CatalogueDep, quotes: QuotesDep
+) -> AssetEnvelope:
+    item = catalogue.get(asset_id.upper())
+    return AssetEnvelope(data=AssetDetail.of(item, quotes.price(item)))

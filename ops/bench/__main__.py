@@ -1,0 +1,112 @@
+"""``make bench``: latency and throughput of the money-moving writes on a local stack of real processes.
+
+    python -m ops.bench [--requests N] [--concurrency C] [--warmup W] [--users U]
+
+Starts DynamoDB Local, redis-server and the auth, user and order apps on free loopback ports, runs the
+scenarios, stops everything, and writes ``reports/bench-<UTC timestamp>/{results.json,summary.md}``.
+The exit code says whether the bench ran, not whether the target was met: it is a measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+
+from apps.common.models import bind_models, dynamodb_connection
+from apps.common.redis_client import make_redis
+from ops.bench.fixtures import PreparationError, prepare
+from ops.bench.probes import default_probes, run_probe
+from ops.bench.report import BenchReport, Machine, Target, to_markdown, write_report
+from ops.bench.runner import run_scenario
+from ops.bench.scenarios import ScenarioOptions, default_scenarios
+from ops.bench.stack import running_stack
+from ops.servers import REPO, ServerError
+
+log = logging.getLogger("bench")
+
+
+def _bounded(low: int, high: int) -> type[int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, not {value}")
+        return value
+
+    return parse  # type: ignore[return-value]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ops.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=_bounded(1, 20_000), default=300,
+                        help="measured requests per scenario and per probe (default: 300)")
+    parser.add_argument("--concurrency", type=_bounded(1, 256), default=8,
+                        help="concurrent clients in the throughput runs (default: 8)")
+    parser.add_argument("--warmup", type=_bounded(0, 1_000), default=20,
+                        help="unrecorded requests before each scenario and probe (default: 20)")
+    parser.add_argument("--users", type=_bounded(1, 256), default=None,
+                        help="users the concurrent runs spread over (default: one per client)")
+    parser.add_argument("--target-ms", type=float, default=15.0,
+                        help="the market buy's server-side p50 goal in ms (default: 15, from the issue)")
+    parser.add_argument("--reports-dir", type=Path, default=REPO / "reports")
+    return parser.parse_args(argv)
+
+
+def run_bench(args: argparse.Namespace, directory: Path, started: datetime) -> BenchReport:
+    options = ScenarioOptions(requests=args.requests, concurrency=args.concurrency)
+    with running_stack(directory / "logs", table_prefix="bench-") as stack:
+        bind_models(stack.settings)
+        redis = make_redis(stack.settings)
+        try:
+            fixtures = prepare(stack.urls, redis, args.users or args.concurrency, funding=Decimal("5000"),
+                               asset_id="BENCH", price=Decimal("100"))
+            summaries = [run_scenario(scenario, args.warmup)
+                         for scenario in default_scenarios(stack.urls, fixtures, options)]
+            probes = default_probes(dynamodb_connection(stack.settings), redis, fixtures.probe_user.username,
+                                    fixtures.asset_id, fixtures.price, Decimal(options.order_quantity))
+            probe_summaries = [run_probe(probe, args.requests, args.warmup) for probe in probes]
+        finally:
+            redis.close()
+    return BenchReport(
+        started_at=started.isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        machine=Machine.current(),
+        options={"requests": args.requests, "concurrency": args.concurrency, "warmup": args.warmup,
+                 "users": args.users or args.concurrency, "deposit_amount": options.deposit_amount,
+                 "order_quantity": options.order_quantity, "asset_price_usd": str(fixtures.price)},
+        target=Target("market-buy-sequential", args.target_ms,
+                      f"a market buy's server-side p50 under {args.target_ms:g} ms on this 2-core machine"),
+        scenarios=summaries,
+        probes=probe_summaries,
+    )
+
+
+def _exit_on_sigterm(signum: int, _: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through running_stack, which stops every process
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    started = datetime.now(UTC)
+    directory = args.reports_dir / f"bench-{started:%Y%m%dT%H%M%SZ}"
+    try:
+        report = run_bench(args, directory, started)
+    except (ServerError, PreparationError) as exc:
+        log.error("bench failed: %s (server logs in %s)", exc, directory / "logs")
+        return 1
+    summary = write_report(report, directory)
+    log.info("wrote %s and %s", summary, directory / "results.json")
+    print(to_markdown(report), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

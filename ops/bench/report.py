@@ -1,0 +1,166 @@
+"""The bench's results as JSON (every figure) and as a markdown summary, and the target's verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ops.bench.probes import ProbeSummary
+from ops.bench.stats import Distribution, ScenarioSummary
+
+
+@dataclass(frozen=True)
+class Machine:
+    cpu_count: int | None
+    usable_cpus: int | None
+    python_version: str
+    platform: str
+
+    @classmethod
+    def current(cls) -> Machine:
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return cls(os.cpu_count(), usable, platform.python_version(), platform.platform())
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server-side p50 limit for one scenario: the issue's goal, reported, never enforced."""
+
+    scenario: str
+    server_p50_limit_ms: float
+    statement: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    measured_ms: float | None
+    passed: bool | None
+
+    @property
+    def label(self) -> str:
+        return {True: "PASS", False: "FAIL", None: "NOT MEASURED"}[self.passed]
+
+
+def judge(target: Target, scenarios: list[ScenarioSummary]) -> Verdict:
+    measured = next((s.server for s in scenarios if s.name == target.scenario and s.server), None)
+    if measured is None:
+        return Verdict(None, None)
+    return Verdict(measured.p50, measured.p50 < target.server_p50_limit_ms)
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    started_at: str
+    finished_at: str
+    machine: Machine
+    options: dict[str, Any]
+    target: Target
+    scenarios: list[ScenarioSummary]
+    probes: list[ProbeSummary] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        return judge(self.target, self.scenarios)
+
+    def to_json(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["target"]["verdict"] = {**asdict(self.verdict), "label": self.verdict.label}
+        for scenario, summary in zip(document["scenarios"], self.scenarios, strict=True):
+            scenario["error_count"] = summary.error_count
+        return document
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _cells(latency: Distribution | None) -> list[str]:
+    if latency is None:
+        return ["-"] * 4
+    return [_ms(latency.p50), _ms(latency.p95), _ms(latency.p99), _ms(latency.max)]
+
+
+def _errors(summary: ScenarioSummary) -> str:
+    return ", ".join(f"{outcome}×{count}" for outcome, count in summary.errors.items()) or "0"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _breakdown(report: BenchReport) -> list[str]:
+    scenarios = {s.name: s for s in report.scenarios}
+    probes = {p.name: p.latency for p in report.probes}
+    lock = probes.get("redis-user-lock")
+    lines: list[str] = []
+    for scenario_name, probe_name in (("market-buy-sequential", "dynamodb-transact-market-buy"),
+                                      ("deposit-sequential", "dynamodb-transact-deposit")):
+        scenario = scenarios.get(scenario_name)
+        store = probes.get(probe_name)
+        if scenario is None or scenario.server is None or scenario.client is None or store is None:
+            continue
+        server_p50 = scenario.server.p50
+        rest = server_p50 - store.p50 - (lock.p50 if lock else 0.0)
+        lines.append(
+            f"- `{scenario_name}`: server p50 {_ms(server_p50)} ms, of which the DynamoDB transaction alone "
+            f"(`{probe_name}`) p50 {_ms(store.p50)} ms ({store.p50 / server_p50:.0%})"
+            + (f", the per-user lock p50 {_ms(lock.p50)} ms" if lock else "")
+            + f", the rest (auth, price, framework) ~{_ms(rest)} ms; "
+            f"client p50 {_ms(scenario.client.p50)} ms adds {_ms(scenario.client.p50 - server_p50)} ms "
+            "of HTTP and client overhead."
+        )
+    return lines
+
+
+def to_markdown(report: BenchReport) -> str:
+    options, machine, target, verdict = report.options, report.machine, report.target, report.verdict
+    lines = [
+        f"# Bench {report.started_at}",
+        "",
+        f"Machine: {machine.cpu_count} CPUs ({machine.usable_cpus} usable), Python {machine.python_version}, "
+        f"{machine.platform}. Client, apps, DynamoDB Local and redis-server share these CPUs.",
+        f"Each scenario: {options['requests']} measured requests after {options['warmup']} warm-up requests; "
+        f"concurrent runs use {options['concurrency']} clients. Latencies in ms cover every answered request; "
+        "server = the app's `Server-Timing: app;dur`.",
+        "",
+        f"**Target:** {target.statement} — **{verdict.label}** "
+        f"(`{target.scenario}` server p50 = {_ms(verdict.measured_ms)} ms, limit {target.server_p50_limit_ms:g} ms)",
+        "",
+        "## HTTP scenarios",
+        "",
+        *_table(
+            ["scenario", "clients", "requests", "req/s", "client p50", "p95", "p99", "max",
+             "server p50", "p95", "p99", "max", "errors"],
+            [[s.name, str(s.concurrency), str(s.requests), f"{s.requests_per_second:.1f}",
+              *_cells(s.client), *_cells(s.server), _errors(s)] for s in report.scenarios],
+        ),
+    ]
+    if report.probes:
+        lines += [
+            "",
+            "## In-process probes (same calls as the handlers, no HTTP)",
+            "",
+            *_table(["probe", "p50", "p95", "p99", "max", "what"],
+                    [[p.name, *_cells(p.latency), p.what] for p in report.probes]),
+        ]
+    breakdown = _breakdown(report)
+    if breakdown:
+        lines += ["", "## Where the time goes (p50)", "", *breakdown]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: BenchReport, directory: Path) -> Path:
+    """Writes ``results.json`` and ``summary.md`` into ``directory``; returns the summary's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    summary = directory / "summary.md"
+    summary.write_text(to_markdown(report))
+    return summary

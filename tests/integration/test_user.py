@@ -1,0 +1,177 @@
+"""The user app: balance, deposits, withdrawals, history, holdings and portfolio, against real servers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.support.invariants import assert_account_consistent, ledger_sum
+from tests.support.market import listed_asset
+from tests.support.users import TestUser, register_and_login
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def user(auth_app: Any) -> TestUser:
+    return register_and_login(auth_app)
+
+
+def deposit(client: Any, user: TestUser, amount: Any) -> Any:
+    return client.post("/balance/deposit", json={"amount": amount}, headers=user.headers)
+
+
+def balance_of(client: Any, user: TestUser) -> str:
+    response = client.get("/balance", headers=user.headers)
+    assert response.status_code == 200
+    return str(response.json()["current_balance"])
+
+
+def test_new_user_has_zero_balance(user_app: Any, user: TestUser) -> None:
+    body = user_app.get("/balance", headers=user.headers).json()
+    assert body["current_balance"] == "0.00"
+    assert body["updated_at"].endswith("Z")
+
+
+@pytest.mark.parametrize("path", ["/balance", "/balance/transactions", "/portfolio", "/balance/asset/BTC"])
+def test_reads_need_a_token(user_app: Any, path: str) -> None:
+    response = user_app.get(path)
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_deposit_and_withdraw_move_the_balance_and_write_records(user_app: Any, user: TestUser) -> None:
+    created = deposit(user_app, user, 250.5)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["success"] is True and body["transaction_id"] and body["timestamp"].endswith("Z")
+    withdrawn = user_app.post("/balance/withdraw", json={"amount": "100.25"}, headers=user.headers)
+    assert withdrawn.status_code == 201
+    assert balance_of(user_app, user) == "150.25"
+    assert ledger_sum(user.username) == Decimal("150.25")
+
+
+@pytest.mark.parametrize(
+    "amount", [0, -5, 1_000_000.01, 10.001, "ten", None, True, "NaN", "Infinity", [], {}]
+)
+def test_bad_amounts_are_422_and_change_nothing(user_app: Any, user: TestUser, amount: Any) -> None:
+    assert deposit(user_app, user, 10).status_code == 201
+    for path in ("/balance/deposit", "/balance/withdraw"):
+        response = user_app.post(path, json={"amount": amount}, headers=user.headers)
+        assert response.status_code == 422, (path, amount, response.text)
+    assert balance_of(user_app, user) == "10.00"
+
+
+def test_missing_or_malformed_body_is_422(user_app: Any, user: TestUser) -> None:
+    assert user_app.post("/balance/deposit", json={}, headers=user.headers).status_code == 422
+    for raw in (b'{"amount": 1e400}', b'{"amount": NaN}', b'{"amount": -Infinity}'):
+        assert user_app.post("/balance/deposit", content=raw, headers=user.headers).status_code == 422
+    response = user_app.post("/balance/deposit", content=b"{not json", headers=user.headers)
+    assert response.status_code == 422
+
+
+def test_withdrawing_more_than_the_balance_is_refused(user_app: Any, user: TestUser) -> None:
+    assert deposit(user_app, user, 50).status_code == 201
+    response = user_app.post("/balance/withdraw", json={"amount": 50.01}, headers=user.headers)
+    assert response.status_code == 422
+    assert response.json()["code"] == "insufficient_balance"
+    assert balance_of(user_app, user) == "50.00"
+    assert user_app.get("/balance/transactions", headers=user.headers).json()["total_count"] == 1
+
+
+def test_daily_deposit_limit(user_app: Any, user: TestUser) -> None:
+    assert deposit(user_app, user, 6000).status_code == 201
+    assert deposit(user_app, user, 4000).status_code == 201
+    over = deposit(user_app, user, 0.01)
+    assert over.status_code == 422
+    assert over.json()["code"] == "daily_limit_exceeded"
+    assert balance_of(user_app, user) == "10000.00"
+
+
+def test_single_deposit_above_the_daily_limit(user_app: Any, user: TestUser) -> None:
+    response = deposit(user_app, user, 10_000.01)
+    assert response.status_code == 422
+    assert response.json()["code"] == "daily_limit_exceeded"
+    assert balance_of(user_app, user) == "0.00"
+
+
+def test_daily_withdraw_limit(user_app: Any, user: TestUser) -> None:
+    assert deposit(user_app, user, 9000).status_code == 201
+    ok = user_app.post("/balance/withdraw", json={"amount": 5000}, headers=user.headers)
+    assert ok.status_code == 201
+    over = user_app.post("/balance/withdraw", json={"amount": 1}, headers=user.headers)
+    assert over.status_code == 422
+    assert over.json()["code"] == "daily_limit_exceeded"
+    assert balance_of(user_app, user) == "4000.00"
+
+
+def test_transactions_newest_first_with_offset_and_cursor(user_app: Any, user: TestUser) -> None:
+    amounts = [1, 2, 3, 4, 5]
+    for amount in amounts:
+        assert deposit(user_app, user, amount).status_code == 201
+    assert user_app.post("/balance/withdraw", json={"amount": 2}, headers=user.headers).status_code == 201
+    everything = user_app.get("/balance/transactions", headers=user.headers).json()
+    assert everything["total_count"] == 6 and everything["has_more"] is False
+    listed = [t["amount"] for t in everything["transactions"]]
+    assert listed == ["-2.00", "5.00", "4.00", "3.00", "2.00", "1.00"]
+    assert [t["transaction_type"] for t in everything["transactions"][:2]] == ["withdraw", "deposit"]
+
+    page = user_app.get("/balance/transactions?limit=2&offset=1", headers=user.headers).json()
+    assert [t["amount"] for t in page["transactions"]] == ["5.00", "4.00"]
+    assert page["has_more"] is True
+    after = user_app.get(f"/balance/transactions?limit=10&cursor={page['next_cursor']}",
+                         headers=user.headers).json()
+    assert [t["amount"] for t in after["transactions"]] == ["3.00", "2.00", "1.00"]
+    assert after["has_more"] is False and after["next_cursor"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "offset=-1", "cursor=nope", "limit=abc"])
+def test_transaction_paging_is_validated(user_app: Any, user: TestUser, query: str) -> None:
+    assert user_app.get(f"/balance/transactions?{query}", headers=user.headers).status_code == 422
+
+
+def test_asset_balance_and_portfolio(user_app: Any, order_app: Any, user: TestUser, redis_client: Any) -> None:
+    cheap = listed_asset(redis_client, "2.50", name="Cheap Coin")
+    dear = listed_asset(redis_client, "100", name="Dear Coin")
+    assert deposit(user_app, user, 1000).status_code == 201
+    for asset, quantity in ((cheap, "40"), (dear, "3")):
+        order = {"order_type": "market_buy", "asset_id": asset, "quantity": quantity}
+        assert order_app.post("/orders", json=order, headers=user.headers).status_code == 201
+
+    holding = user_app.get(f"/balance/asset/{cheap.lower()}", headers=user.headers)
+    assert holding.status_code == 200
+    assert holding.json() | {"created_at": None, "updated_at": None} == {
+        "asset_id": cheap, "asset_name": "Cheap Coin", "quantity": "40", "current_price": "2.5",
+        "total_value": "100.00", "created_at": None, "updated_at": None,
+    }
+    portfolio = user_app.get("/portfolio", headers=user.headers).json()
+    assert portfolio["usd_balance"] == "600.00"
+    assert portfolio["total_value"] == "1000.00"
+    by_asset = {entry["asset_id"]: entry for entry in portfolio["assets"]}
+    assert by_asset[dear] == {"asset_id": dear, "quantity": "3", "current_price": "100",
+                              "market_value": "300.00", "percentage": "30.00"}
+    assert by_asset[cheap]["percentage"] == "10.00"
+    assert_account_consistent(user.username, [cheap, dear])
+
+
+def test_asset_balance_errors(user_app: Any, user: TestUser) -> None:
+    missing = user_app.get("/balance/asset/ETH", headers=user.headers)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "asset_balance_not_found"
+    assert user_app.get("/balance/asset/BAD-ID!", headers=user.headers).status_code == 422
+    assert user_app.get("/balance/asset/ABCDEFGHIJK", headers=user.headers).status_code == 422
+
+
+def test_empty_portfolio(user_app: Any, user: TestUser) -> None:
+    body = user_app.get("/portfolio", headers=user.headers).json()
+    assert body == {"assets": [], "usd_balance": "0.00", "total_value": "0.00"}
+
+
+def test_every_response_has_a_request_id(user_app: Any, user: TestUser) -> None:
+    echoed = user_app.get("/balance", headers={**user.headers, "X-Request-ID": "trace-12345678"})
+    assert echoed.headers["X-Request-ID"] == "trace-12345678"
+    replaced = user_app.get("/balance", headers={**user.headers, "X-Request-ID": "bad id\twith spaces"})
+    assert replaced.headers["X-Request-ID"] != "bad id\twith spaces"
+    assert len(replaced.headers["X-Request-ID"]) == 32
