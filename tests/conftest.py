@@ -162,3 +162,13 @@ def app_processes(
     finally:
         for server in started:
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def inventory_app(tables: PlatformSettings) -> Iterator[Any]:
+    """The inventory app with fixed prices (no feed) and no catalogue cache, so tests see writes at once."""
+    from apps.inventory.main import create_app
+    from apps.inventory.settings import InventorySettings
+
+    settings = app_settings(InventorySettings, tables, price_feed_enabled=False, catalogue_cache_seconds=0)
+    yield from _client_for(create_app, settings)

@@ -30,6 +30,7 @@ ActivePrices = Callable[[], Mapping[str, Decimal]]
 
 class FeedMetrics:
     def __init__(self, registry: CollectorRegistry):
+        self.registry = registry
         self.ticks = Counter(
             "inventory_price_feed_ticks", "Price feed ticks by outcome", ["outcome"], registry=registry
         )

@@ -9,6 +9,10 @@ from apps.common.models import AssetItem
 from apps.inventory.seed import availability
 
 
+Number = int | float
+"""A JSON number as stored: whole quantities (supplies, market caps) stay integers."""
+
+
 class AssetSummary(BaseModel):
     """An asset as the listing shows it: every key always present, values may be null."""
 
@@ -21,9 +25,9 @@ class AssetSummary(BaseModel):
     symbol: str
     image: str | None
     market_cap_rank: int | None
-    price_change_percentage_24h: float | None
-    market_cap: float | None
-    total_volume_24h: float | None
+    price_change_percentage_24h: Number | None
+    market_cap: Number | None
+    total_volume_24h: Number | None
 
     @classmethod
     def of(cls, item: AssetItem, price: Decimal) -> AssetSummary:
@@ -32,19 +36,19 @@ class AssetSummary(BaseModel):
 
 class AssetDetail(AssetSummary):
     availability_status: Literal["available", "unavailable"]
-    price_change_24h: float | None
-    price_change_percentage_7d: float | None
-    price_change_percentage_30d: float | None
-    high_24h: float | None
-    low_24h: float | None
-    circulating_supply: float | None
-    total_supply: float | None
-    max_supply: float | None
-    ath: float | None
-    ath_change_percentage: float | None
+    price_change_24h: Number | None
+    price_change_percentage_7d: Number | None
+    price_change_percentage_30d: Number | None
+    high_24h: Number | None
+    low_24h: Number | None
+    circulating_supply: Number | None
+    total_supply: Number | None
+    max_supply: Number | None
+    ath: Number | None
+    ath_change_percentage: Number | None
     ath_date: str | None
-    atl: float | None
-    atl_change_percentage: float | None
+    atl: Number | None
+    atl_change_percentage: Number | None
     atl_date: str | None
     last_updated: str | None
 

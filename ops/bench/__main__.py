@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_bench(args: argparse.Namespace, directory: Path, started: datetime) -> BenchReport:
+def run_bench(args: argparse.Namespace, directory: Path, started: datetime, machine: Machine) -> BenchReport:
     options = ScenarioOptions(requests=args.requests, concurrency=args.concurrency)
     with running_stack(directory / "logs", table_prefix="bench-") as stack:
         bind_models(stack.settings)
@@ -75,7 +75,7 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime) -> B
     return BenchReport(
         started_at=started.isoformat(timespec="seconds"),
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        machine=Machine.current(),
+        machine=machine,
         options={"requests": args.requests, "concurrency": args.concurrency, "warmup": args.warmup,
                  "users": args.users or args.concurrency, "deposit_amount": options.deposit_amount,
                  "order_quantity": options.order_quantity, "asset_price_usd": str(fixtures.price)},
@@ -94,11 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     started = datetime.now(UTC)
+    machine = Machine.current()
     directory = args.reports_dir / f"bench-{started:%Y%m%dT%H%M%SZ}"
     try:
-        report = run_bench(args, directory, started)
+        report = run_bench(args, directory, started, machine)
     except (ServerError, PreparationError) as exc:
         log.error("bench failed: %s (server logs in %s)", exc, directory / "logs")
         return 1

@@ -42,7 +42,8 @@ class Fixtures:
 
 def _expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
     if response.status_code != status:
-        raise PreparationError(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
+        answer = f"{response.status_code}: {response.text[:300]}"
+        raise PreparationError(f"{what}: expected {status}, got {answer}")
     return response
 
 

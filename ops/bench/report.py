@@ -19,11 +19,14 @@ class Machine:
     usable_cpus: int | None
     python_version: str
     platform: str
+    load_average_1m: float | None
+    """Other work on the machine skews every figure; this says how busy it was."""
 
     @classmethod
     def current(cls) -> Machine:
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        return cls(os.cpu_count(), usable, platform.python_version(), platform.platform())
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        return cls(os.cpu_count(), usable, platform.python_version(), platform.platform(), load)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def _cells(latency: Distribution | None) -> list[str]:
 
 
 def _errors(summary: ScenarioSummary) -> str:
-    return ", ".join(f"{outcome}×{count}" for outcome, count in summary.errors.items()) or "0"
+    return ", ".join(f"{outcome}: {count}" for outcome, count in summary.errors.items()) or "0"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -113,7 +116,7 @@ def _breakdown(report: BenchReport) -> list[str]:
             f"- `{scenario_name}`: server p50 {_ms(server_p50)} ms, of which the DynamoDB transaction alone "
             f"(`{probe_name}`) p50 {_ms(store.p50)} ms ({store.p50 / server_p50:.0%})"
             + (f", the per-user lock p50 {_ms(lock.p50)} ms" if lock else "")
-            + f", the rest (auth, price, framework) ~{_ms(rest)} ms; "
+            + f", the rest (token check, Redis reads, FastAPI, thread hop) ~{_ms(rest)} ms; "
             f"client p50 {_ms(scenario.client.p50)} ms adds {_ms(scenario.client.p50 - server_p50)} ms "
             "of HTTP and client overhead."
         )
@@ -126,13 +129,15 @@ def to_markdown(report: BenchReport) -> str:
         f"# Bench {report.started_at}",
         "",
         f"Machine: {machine.cpu_count} CPUs ({machine.usable_cpus} usable), Python {machine.python_version}, "
-        f"{machine.platform}. Client, apps, DynamoDB Local and redis-server share these CPUs.",
-        f"Each scenario: {options['requests']} measured requests after {options['warmup']} warm-up requests; "
-        f"concurrent runs use {options['concurrency']} clients. Latencies in ms cover every answered request; "
-        "server = the app's `Server-Timing: app;dur`.",
+        f"{machine.platform}, load average {_ms(machine.load_average_1m)} when the bench started. "
+        "Client, apps, DynamoDB Local and redis-server share these CPUs.",
+        f"Each scenario: {options['requests']} measured requests after {options['warmup']} warm-up "
+        f"requests; concurrent runs use {options['concurrency']} clients. Latencies in ms cover every "
+        "answered request; server = the app's `Server-Timing: app;dur`.",
         "",
         f"**Target:** {target.statement} — **{verdict.label}** "
-        f"(`{target.scenario}` server p50 = {_ms(verdict.measured_ms)} ms, limit {target.server_p50_limit_ms:g} ms)",
+        f"(`{target.scenario}` server p50 = {_ms(verdict.measured_ms)} ms, "
+        f"limit {target.server_p50_limit_ms:g} ms)",
         "",
         "## HTTP scenarios",
         "",

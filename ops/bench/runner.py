@@ -1,4 +1,4 @@
-"""Drives one scenario: a few unrecorded warm-up requests, then the measured ones from N concurrent clients."""
+"""Drives one scenario: unrecorded warm-up requests, then the measured ones from N concurrent clients."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ async def _drive(client: httpx.AsyncClient, scenario: Scenario, count: int) -> l
 
 
 async def _measure(scenario: Scenario, warmup: int) -> ScenarioSummary:
-    limits = httpx.Limits(max_connections=scenario.concurrency, max_keepalive_connections=scenario.concurrency)
+    clients = scenario.concurrency
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=scenario.base_url, trust_env=False, limits=limits,
                                  timeout=REQUEST_TIMEOUT_SECONDS) as client:
         await _drive(client, scenario, warmup)

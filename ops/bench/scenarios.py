@@ -64,7 +64,9 @@ def market_buy(users: Sequence[BenchUser], asset_id: str, quantity: str) -> Requ
     return make
 
 
-def default_scenarios(urls: Mapping[str, str], fixtures: Fixtures, options: ScenarioOptions) -> list[Scenario]:
+def default_scenarios(
+    urls: Mapping[str, str], fixtures: Fixtures, options: ScenarioOptions
+) -> list[Scenario]:
     """Each write sequentially (latency), spread over users (throughput) and on one user (contention)."""
     everyone = fixtures.users
     one_user = fixtures.users[:1]
@@ -80,8 +82,9 @@ def default_scenarios(urls: Mapping[str, str], fixtures: Fixtures, options: Scen
             concurrency, options.requests, f"POST /balance/deposit, {what}",
         ))
     for suffix, concurrency, users, what in shapes:
+        buy = market_buy(users, fixtures.asset_id, options.order_quantity)
         scenarios.append(Scenario(
-            f"market-buy-{suffix}", urls["order"], market_buy(users, fixtures.asset_id, options.order_quantity),
+            f"market-buy-{suffix}", urls["order"], buy,
             concurrency, options.requests, f"POST /orders market_buy, {what}",
         ))
     return scenarios
