@@ -19,6 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from apps.common.market import PRICES_KEY, PriceCache
 from apps.common.models import AssetItem
@@ -150,7 +152,8 @@ def test_only_the_lease_holder_publishes(redis_client: Redis, scratch_asset: str
     assert redis_client.get(key) is None
 
 
-def test_feed_loop_survives_a_failing_source(redis_client: Redis, scratch_asset: str) -> None:
+def test_feed_loop_survives_a_failing_source(redis_client: Redis, scratch_asset: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
     source = FlakyPrices("42")
     feed = _feed(redis_client, source, {scratch_asset: Decimal("100.00")}, _lease_key())
 
@@ -165,12 +168,15 @@ def test_feed_loop_survives_a_failing_source(redis_client: Redis, scratch_asset:
     asyncio.run(scenario())
     assert _ticks(feed, "failed") == 2
     assert _ticks(feed, "published") >= 1
+    failures = [record for record in caplog.records if record.getMessage().startswith("price feed tick failed")]
+    assert [record.levelname for record in failures] == ["WARNING", "ERROR"]
     assert PriceCache(redis_client).get(scratch_asset) == Decimal("42")
     assert source.closed
 
 
 def test_feed_survives_redis_being_down(scratch_asset: str) -> None:
-    unreachable = Redis(port=free_port(), socket_timeout=0.5, socket_connect_timeout=0.5, decode_responses=True)
+    unreachable = Redis(port=free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0),
+                        decode_responses=True)
     feed = _feed(unreachable, FixedPrices("1"), {scratch_asset: Decimal("100.00")}, _lease_key())
 
     async def scenario() -> None:
@@ -220,7 +226,7 @@ def market_data() -> Iterator[str]:
     MarketDataHandler.prices = {"bitcoin": 70123.456789, "ethereum": 3500.5}
     MarketDataHandler.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), MarketDataHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/api/v3"
     server.shutdown()

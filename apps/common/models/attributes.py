@@ -35,7 +35,7 @@ class TableModel(Model):
         if range_key is None:
             _, range_name = cls.key_names()
             if range_name is not None:
-                range_key = cls.get_attributes()[range_name].default
+                range_key = str(cls.get_attributes()[range_name].default)
         try:
             return cls.get(hash_key, range_key, consistent_read=consistent)
         except cls.DoesNotExist:

@@ -52,8 +52,8 @@ def bind_models(settings: PlatformSettings) -> None:
         meta.table_name = model.definition.physical_name(settings.table_prefix)
         meta.host = settings.aws_endpoint_url
         meta.region = settings.aws_region
-        meta.connect_timeout_seconds = settings.dynamodb_timeout_seconds
-        meta.read_timeout_seconds = settings.dynamodb_timeout_seconds
+        meta.connect_timeout_seconds = settings.dynamodb_timeout_seconds  # type: ignore[assignment]
+        meta.read_timeout_seconds = settings.dynamodb_timeout_seconds  # type: ignore[assignment]
         meta.max_retry_attempts = 2
         meta.max_pool_connections = MAX_POOL_CONNECTIONS
         meta.aws_access_key_id = key_id
