@@ -172,3 +172,12 @@ def inventory_app(tables: PlatformSettings) -> Iterator[Any]:
 
     settings = app_settings(InventorySettings, tables, price_feed_enabled=False, catalogue_cache_seconds=0)
     yield from _client_for(create_app, settings)
+
+
+@pytest.fixture(scope="session")
+def insights_app(tables: PlatformSettings) -> Iterator[Any]:
+    """The insights app on its offline analyst: no Gemini key, whatever the environment holds."""
+    from apps.insights.main import create_app
+    from apps.insights.settings import InsightsSettings
+
+    yield from _client_for(create_app, app_settings(InsightsSettings, tables, provider="auto", gemini_api_key=None))

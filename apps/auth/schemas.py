@@ -13,6 +13,7 @@ _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-]+[^\W\d_]+)*[ '\-]*$")
 
 
 def _password(value: str) -> str:
+    reject_markup(value)
     checks = [
         (any(c.isupper() for c in value), "an upper-case letter"),
         (any(c.islower() for c in value), "a lower-case letter"),

@@ -10,9 +10,11 @@ import logging
 
 from botocore.exceptions import BotoCoreError
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pynamodb.exceptions import PynamoDBException
 from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,25 @@ async def _dependency_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse(error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's standard 422 list, without echoing the submitted values (passwords among them)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{key: value for key, value in error.items() if key in ("type", "loc", "msg")} for error in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     for dependency_error in (PynamoDBException, BotoCoreError, RedisError):
         app.add_exception_handler(dependency_error, _dependency_error)

@@ -58,7 +58,7 @@ class ObservabilityMiddleware:
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
-                    (b"server-timing", f"app;dur={handled_ms:.2f}".encode()),
+                    (b"server-timing", f"{self.service};dur={handled_ms:.2f}".encode()),
                 ]
             await send(message)
 

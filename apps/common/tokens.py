@@ -73,8 +73,14 @@ class KeySet:
         self._keys[public_jwk(key)["kid"]] = key
 
     def load_jwks(self, document: dict[str, Any]) -> None:
+        """Adds every P-256 key of the document; entries of other kinds (OKP, RSA) are skipped."""
         for entry in document.get("keys", []):
-            key = ECAlgorithm.from_jwk(entry)
+            if not isinstance(entry, dict) or entry.get("kty") != "EC" or entry.get("crv") != "P-256":
+                continue
+            try:
+                key = ECAlgorithm.from_jwk(entry)
+            except (jwt.InvalidKeyError, ValueError, KeyError, TypeError):
+                continue
             if isinstance(key, ec.EllipticCurvePublicKey):
                 self.add(key)
 
@@ -87,10 +93,14 @@ class KeySet:
             self._last_refresh = time.monotonic()
             self.load_jwks(self._fetch())
 
-    def get(self, kid: str | None) -> ec.EllipticCurvePublicKey:
+    def get(self, kid: object) -> ec.EllipticCurvePublicKey:
+        if kid is None:
+            raise InvalidToken("unknown_key")
+        if not isinstance(kid, str):
+            raise InvalidToken("malformed")
         if kid not in self._keys:
             self.refresh()
-        key = self._keys.get(kid) if kid is not None else None
+        key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("unknown_key")
         return key
@@ -109,7 +119,7 @@ class TokenVerifier:
     def decode(self, token: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
+        except jwt.InvalidTokenError as exc:
             raise InvalidToken("malformed") from exc
         if header.get("alg") != ALGORITHM:
             raise InvalidToken("malformed")

@@ -120,8 +120,10 @@ class PriceFeed:
         except Exception as exc:  # shutting down: the lease will expire by itself
             log.warning("price feed: could not release the lease: %s", type(exc).__name__)
         finally:
-            self._set_leading(False)
+            self.leading = False
+            self.metrics.leader.set(0)
             await self.source.aclose()
+            log.info("price feed: stopped")
 
     async def _tick(self) -> TickOutcome:
         if not await self._hold_lease():

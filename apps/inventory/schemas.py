@@ -8,7 +8,6 @@ from pydantic import BaseModel
 from apps.common.models import AssetItem
 from apps.inventory.seed import availability
 
-
 Number = int | float
 """A JSON number as stored: whole quantities (supplies, market caps) stay integers."""
 

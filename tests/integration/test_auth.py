@@ -300,10 +300,5 @@ def test_markup_in_any_text_field_is_422(auth_app: Any, field: str, value: str) 
     assert_rejected(register(auth_app, **{field: value}), field)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the password is the one text field not checked for markup (schemas._password never "
-    "calls reject_markup), so a password containing <b>...</b> registers with 201",
-)
 def test_markup_in_the_password_is_422(auth_app: Any) -> None:
     assert_rejected(register(auth_app, password="<b>Passw0rd!</b>"), "password")

@@ -1,20 +1,14 @@
 """The price feed against redis-server and DynamoDB Local: publishing, persisting, the leader lease,
-failures, the CoinGecko-shaped live source (served from 127.0.0.1) and the feed inside the app."""
+failures, and the feed running inside the app."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
@@ -28,7 +22,7 @@ from apps.common.settings import PlatformSettings
 from apps.inventory.lease import PRICE_FEED_LEASE_KEY, LeaderLease
 from apps.inventory.main import create_app
 from apps.inventory.price_feed import FeedMetrics, PriceFeed
-from apps.inventory.price_sources import CoinGeckoPrices, PriceSource, PriceSourceError, SimulatedPrices
+from apps.inventory.price_sources import PriceSource, PriceSourceError, SimulatedPrices
 from apps.inventory.settings import InventorySettings
 from ops.servers import free_port
 from tests.conftest import app_settings
@@ -186,119 +180,6 @@ def test_feed_survives_redis_being_down(scratch_asset: str) -> None:
 
     asyncio.run(scenario())
     assert _ticks(feed, "failed") == 2
-
-
-class MarketDataHandler(BaseHTTPRequestHandler):
-    """A CoinGecko ``/api/v3/simple/price`` look-alike; ``answer`` says how to reply."""
-
-    answer: ClassVar[str] = "prices"
-    prices: ClassVar[dict[str, float]] = {}
-    seen: ClassVar[list[tuple[str, dict[str, list[str]], str | None]]] = []
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        query = parse_qs(url.query)
-        self.seen.append((url.path, query, self.headers.get("x-cg-demo-api-key")))
-        if self.answer == "rate-limited":
-            self._reply(429, b'{"status": {"error_code": 429}}')
-        elif self.answer == "garbage":
-            self._reply(200, b"<html>maintenance</html>")
-        else:
-            ids = query["ids"][0].split(",")
-            body = {coin: {"usd": self.prices[coin]} for coin in ids if coin in self.prices}
-            self._reply(200, json.dumps(body).encode())
-
-    def _reply(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def market_data() -> Iterator[str]:
-    """A local market-data server on 127.0.0.1; yields its CoinGecko-style base URL."""
-    MarketDataHandler.answer = "prices"
-    MarketDataHandler.prices = {"bitcoin": 70123.456789, "ethereum": 3500.5}
-    MarketDataHandler.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), MarketDataHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v3"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-def _live(base_url: str, tables: PlatformSettings, **overrides: Any) -> CoinGeckoPrices:
-    settings = app_settings(InventorySettings, tables, market_data_url=base_url, **overrides)
-    return CoinGeckoPrices.from_settings(settings, {"BTC": "bitcoin", "ETH": "ethereum", "OLD": "gone-coin"})
-
-
-def test_live_source_reads_simple_price_answers(market_data: str, tables: PlatformSettings) -> None:
-    source = _live(market_data, tables, market_data_api_key="demo-key")
-    current = {"BTC": Decimal("1"), "ETH": Decimal("1"), "OLD": Decimal("1"), "DOGE": Decimal("1")}
-
-    async def scenario() -> dict[str, Decimal]:
-        try:
-            return await source.next_prices(current)
-        finally:
-            await source.aclose()
-
-    assert asyncio.run(scenario()) == {"BTC": Decimal("70123.46"), "ETH": Decimal("3500.50")}
-    [(path, query, api_key)] = MarketDataHandler.seen
-    assert path == "/api/v3/simple/price"
-    assert query == {"ids": ["bitcoin,ethereum,gone-coin"], "vs_currencies": ["usd"]}
-    assert api_key == "demo-key"
-
-
-@pytest.mark.parametrize(("answer", "reason"), [("rate-limited", "HTTP 429"), ("garbage", "JSONDecodeError")])
-def test_live_source_error_answers_raise(market_data: str, tables: PlatformSettings, answer: str,
-                                         reason: str) -> None:
-    MarketDataHandler.answer = answer
-    source = _live(market_data, tables)
-
-    async def scenario() -> None:
-        try:
-            await source.next_prices({"BTC": Decimal("1")})
-        finally:
-            await source.aclose()
-
-    with pytest.raises(PriceSourceError, match=reason):
-        asyncio.run(scenario())
-
-
-def test_live_source_without_usable_prices_or_server_raises(market_data: str, tables: PlatformSettings) -> None:
-    async def ask(source: CoinGeckoPrices, current: dict[str, Decimal]) -> None:
-        try:
-            await source.next_prices(current)
-        finally:
-            await source.aclose()
-
-    with pytest.raises(PriceSourceError, match="no usable USD price"):
-        asyncio.run(ask(_live(market_data, tables), {"OLD": Decimal("1")}))
-    with pytest.raises(PriceSourceError, match="ConnectError"):
-        asyncio.run(ask(_live(f"http://127.0.0.1:{free_port()}/api/v3", tables), {"BTC": Decimal("1")}))
-
-
-def test_feed_with_the_live_source_publishes_its_prices(market_data: str, redis_client: Redis,
-                                                        scratch_asset: str) -> None:
-    MarketDataHandler.prices["scratch-coin"] = 0.000123456789
-    client = httpx.AsyncClient(base_url=market_data)
-    source = CoinGeckoPrices(client, {scratch_asset: "scratch-coin"})
-    feed = _feed(redis_client, source, {scratch_asset: Decimal("100.00")}, _lease_key())
-
-    async def scenario() -> None:
-        assert await feed.tick() == "published"
-        await feed.close()
-
-    asyncio.run(scenario())
-    assert PriceCache(redis_client).get(scratch_asset) == Decimal("0.000123457")
-    assert client.is_closed
 
 
 def test_app_runs_the_feed_and_stops_it_at_shutdown(tables: PlatformSettings, redis_client: Redis) -> None:

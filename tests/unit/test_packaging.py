@@ -1,7 +1,10 @@
-"""pyproject's explicit package list (needed for the platform/ -> cnop_platform mapping) is complete."""
+"""pyproject's explicit package list (needed for the platform/ -> cnop_platform mapping) is complete,
+and the platform/ folder never shadows the standard library's ``platform`` module."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,21 +17,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_every_python_package_is_listed() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
-    listed = set(config["packages"])
-    mapping = {folder: name for name, folder in config["package-dir"].items()}
-    found = set()
-    for top in ("apps", "ops", "platform"):
+    found = {"cnop_platform"}
+    for top in ("apps", "ops"):
         for init in (REPO / top).rglob("__init__.py"):
-            parts = list(init.parent.relative_to(REPO).parts)
-            parts[0] = mapping.get(parts[0], parts[0])
-            found.add(".".join(parts))
-    assert found == listed
+            found.add(".".join(init.parent.relative_to(REPO).parts))
+    assert found == set(config["packages"])
+    assert config["package-dir"] == {"cnop_platform": "platform"}
 
 
-def test_platform_is_importable_without_shadowing_the_standard_library() -> None:
-    import platform
+def test_platform_folder_is_not_a_regular_package() -> None:
+    assert not (REPO / "platform" / "__init__.py").exists()
 
-    import cnop_platform
 
-    assert callable(platform.system)
-    assert Path(cnop_platform.__file__).parent == REPO / "platform"
+def test_standard_library_platform_wins_when_run_from_the_repository_root() -> None:
+    probe = "import platform, uuid; print(platform.system())"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "Linux"

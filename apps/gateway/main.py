@@ -1,0 +1,132 @@
+"""Run with ``uvicorn apps.gateway.main:create_app --factory --port 8080``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from redis.asyncio import Redis
+from starlette.exceptions import HTTPException
+
+from apps.common.logs import configure_logging
+from apps.common.metrics import HttpMetrics
+from apps.common.middleware import ObservabilityMiddleware
+from apps.common.tokens import KeySet
+from apps.gateway.admission import AdmissionControl
+from apps.gateway.breaker import CircuitBreaker
+from apps.gateway.bruteforce import LoginGuard
+from apps.gateway.clients import ClientAddresses, GatewayTokens
+from apps.gateway.errors import BAD_REQUEST, gateway_error
+from apps.gateway.headers import SecurityHeadersMiddleware, StrictCORSMiddleware
+from apps.gateway.metrics import GatewayMetrics
+from apps.gateway.pipeline import Gateway
+from apps.gateway.proxy import Upstream
+from apps.gateway.route_table import ROUTES, RouteSpec
+from apps.gateway.settings import GatewaySettings, get_settings
+
+EXPOSED_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
+
+
+def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics) -> Gateway:
+    redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=settings.redis_timeout_seconds,
+                           socket_connect_timeout=settings.redis_timeout_seconds, max_connections=256)
+    keys = KeySet.from_pem(settings.jwt_public_key.get_secret_value()) if settings.jwt_public_key else KeySet()
+    jwks_url = None if settings.jwt_public_key else settings.resolved_jwks_url
+    upstreams = {}
+    for name, url in settings.upstream_urls().items():
+        breaker = CircuitBreaker(name, settings.breaker_failure_threshold, settings.breaker_cooldown_seconds,
+                                 settings.breaker_half_open_successes, on_transition=metrics.breaker_moved)
+        metrics.breaker_state.labels(name).set(0)
+        upstreams[name] = Upstream(name, url, settings, breaker, metrics)
+    return Gateway(
+        settings=settings,
+        redis=redis,
+        tokens=GatewayTokens.create(keys, settings.jwt_issuer, settings.jwt_audience, jwks_url),
+        admission=AdmissionControl(redis),
+        login_guard=LoginGuard(redis, settings.login_max_failures, settings.login_failure_window_seconds,
+                               settings.login_block_seconds),
+        addresses=ClientAddresses(settings.trusted_proxies),
+        upstreams=upstreams,
+        metrics=metrics,
+    )
+
+
+def _endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        gateway: Gateway = request.app.state.gateway
+        return await gateway.handle(spec, request)
+
+    endpoint.__name__ = "proxy_" + spec.path.strip("/").replace("/", "_").replace("{", "").replace("}", "")
+    return endpoint
+
+
+async def _health(gateway: Gateway) -> dict[str, object]:
+    async def check(upstream: Upstream) -> str:
+        try:
+            answer = await upstream.client.get("/health", timeout=1.0)
+        except httpx.HTTPError:
+            return "unavailable"
+        return "ok" if answer.status_code == 200 else "degraded"
+
+    names = list(gateway.upstreams)
+    results = await asyncio.gather(*(check(gateway.upstreams[name]) for name in names))
+    checks = dict(zip(names, results, strict=True))
+    try:
+        await gateway.redis.ping()
+        checks["redis"] = "ok"
+    except Exception:  # the check itself reports the failure
+        checks["redis"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return {"status": "healthy" if healthy else "degraded", "service": "gateway", "checks": checks}
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging("gateway", settings.log_level)
+    registry = CollectorRegistry()
+    metrics = GatewayMetrics(registry)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gateway = _build_gateway(settings, metrics)
+        app.state.gateway = gateway
+        await gateway.tokens.refresh_keys()
+        try:
+            yield
+        finally:
+            for upstream in gateway.upstreams.values():
+                await upstream.close()
+            await gateway.tokens.http.aclose()
+            await gateway.redis.aclose()
+
+    app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    for spec in ROUTES:
+        app.add_api_route(spec.path, _endpoint(spec), methods=list(spec.methods), include_in_schema=True,
+                          tags=[spec.upstream])
+
+    @app.get("/health", tags=["operations"])
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse(await _health(request.app.state.gateway))
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(HTTPException)
+    async def unknown_route(_: Request, exc: HTTPException) -> Response:
+        if exc.status_code in (404, 405):
+            return gateway_error(404, BAD_REQUEST, "No such route")
+        return gateway_error(exc.status_code, BAD_REQUEST, str(exc.detail))
+
+    app.add_middleware(StrictCORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+                       allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
+                       expose_headers=EXPOSED_HEADERS, max_age=600)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ObservabilityMiddleware, service="gateway", metrics=HttpMetrics(registry))
+    return app

@@ -1,0 +1,128 @@
+"""What happens to one request on a configured route, in order: identity, admission, body, upstream."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from apps.common.tokens import Claims, InvalidToken, bearer_token
+from apps.gateway.admission import Admission, AdmissionControl
+from apps.gateway.bruteforce import LoginGuard
+from apps.gateway.clients import ClientAddresses, GatewayTokens
+from apps.gateway.errors import (
+    AUTH_CLIENT_BLOCKED,
+    AUTH_INVALID_TOKEN,
+    BAD_REQUEST,
+    RATE_LIMITED,
+    UPSTREAM_UNAVAILABLE,
+    gateway_error,
+)
+from apps.gateway.metrics import GatewayMetrics
+from apps.gateway.proxy import Upstream, upstream_headers
+from apps.gateway.route_table import RouteSpec, upstream_path
+from apps.gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+@dataclass
+class Gateway:
+    settings: GatewaySettings
+    redis: Redis
+    tokens: GatewayTokens
+    admission: AdmissionControl
+    login_guard: LoginGuard
+    addresses: ClientAddresses
+    upstreams: dict[str, Upstream]
+    metrics: GatewayMetrics
+
+    async def handle(self, spec: RouteSpec, request: Request) -> Response:
+        peer = request.client.host if request.client else "unknown"
+        client = self.addresses.resolve(peer, request.headers.get("x-forwarded-for"))
+        claims: Claims | None = None
+        if spec.auth:
+            try:
+                claims = await self.tokens.verify(bearer_token(request.headers.get("authorization")))
+            except InvalidToken as exc:
+                return self._unauthorized(exc.reason)
+        try:
+            admission = await self.admission.admit(
+                self.settings.rate_limits.get(spec.group) or self.settings.rate_limits["default"],
+                spec.group, client, claims.username if claims else None, claims.jti if claims else None,
+                spec.login,
+            )
+        except RedisError as exc:
+            refusal = self._redis_unavailable(spec, exc)
+            if refusal is not None:
+                return refusal
+            admission = None
+        if admission is not None and admission.outcome != "allowed":
+            return self._refused(spec, admission)
+
+        body = await request.body()
+        if request.method in BODY_METHODS and body and not _is_json(body):
+            return gateway_error(400, BAD_REQUEST, "Request body is not valid JSON")
+        path = upstream_path(request.scope["raw_path"].decode("latin-1"))
+        query = request.scope["query_string"].decode("latin-1")
+        headers = upstream_headers(request.scope["headers"], client, claims.username if claims else None)
+        response = await self.upstreams[spec.upstream].forward(
+            request.method, f"{path}?{query}" if query else path, headers, body
+        )
+        if spec.login:
+            await self._after_login(client, response.status_code)
+        if admission is not None:
+            response.headers.update(admission.rate_headers())
+        if spec.auth:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _unauthorized(self, reason: str) -> Response:
+        self.metrics.auth_failures.labels(reason).inc()
+        return gateway_error(401, AUTH_INVALID_TOKEN, "Missing, invalid, expired or revoked token",
+                             headers={"WWW-Authenticate": "Bearer"})
+
+    def _refused(self, spec: RouteSpec, admission: Admission) -> Response:
+        if admission.outcome == "revoked":
+            return self._unauthorized("revoked")
+        if admission.outcome == "blocked":
+            self.metrics.blocked_requests.inc()
+            return gateway_error(403, AUTH_CLIENT_BLOCKED, "Too many failed logins: this client is blocked",
+                                 headers={"Retry-After": str(max(1, admission.retry_after_seconds))})
+        self.metrics.rate_limited.labels(spec.group).inc()
+        return gateway_error(429, RATE_LIMITED, f"Rate limit exceeded for {spec.group} requests",
+                             headers={**admission.rate_headers(), "Retry-After": str(admission.retry_after_seconds)})
+
+    def _redis_unavailable(self, spec: RouteSpec, exc: RedisError) -> Response | None:
+        """Without Redis the revocation list cannot be read, so authenticated routes are refused; public
+        routes follow GATEWAY_RATE_LIMIT_FAIL_MODE (open: served without a limit; closed: refused)."""
+        log.warning("admission checks unavailable: %s", type(exc).__name__)
+        if spec.auth or self.settings.rate_limit_fail_mode == "closed":
+            self.metrics.limiter_unavailable.labels("refused").inc()
+            return gateway_error(503, UPSTREAM_UNAVAILABLE, "Security checks are temporarily unavailable",
+                                 headers={"Retry-After": "1"})
+        self.metrics.limiter_unavailable.labels("allowed").inc()
+        return None
+
+    async def _after_login(self, client: str, status: int) -> None:
+        try:
+            if status == 401 and await self.login_guard.failed(client):
+                self.metrics.login_blocks.inc()
+            elif status == 200:
+                await self.login_guard.succeeded(client)
+        except RedisError as exc:
+            log.warning("brute-force guard unavailable: %s", type(exc).__name__)
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True

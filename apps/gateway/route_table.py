@@ -1,0 +1,45 @@
+"""The public routes as data: a route that is not in this table cannot exist on the gateway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    """Public path template, e.g. ``/api/v1/orders/{order_id}``: also the metrics label."""
+    methods: tuple[str, ...]
+    upstream: str
+    auth: bool
+    group: str
+    """Rate-limit group (``GATEWAY_RATE_LIMITS`` key)."""
+    login: bool = False
+    """Subject to the brute-force guard."""
+
+
+ROUTES: tuple[RouteSpec, ...] = (
+    RouteSpec("/api/v1/auth/register", ("POST",), "auth", auth=False, group="auth"),
+    RouteSpec("/api/v1/auth/login", ("POST",), "auth", auth=False, group="login", login=True),
+    RouteSpec("/api/v1/auth/logout", ("POST",), "auth", auth=True, group="auth"),
+    RouteSpec("/api/v1/auth/profile", ("GET", "PUT"), "auth", auth=True, group="default"),
+    RouteSpec("/api/v1/inventory/assets", ("GET",), "inventory", auth=False, group="public"),
+    RouteSpec("/api/v1/inventory/assets/{asset_id}", ("GET",), "inventory", auth=False, group="public"),
+    RouteSpec("/api/v1/balance", ("GET",), "user", auth=True, group="default"),
+    RouteSpec("/api/v1/balance/deposit", ("POST",), "user", auth=True, group="trading"),
+    RouteSpec("/api/v1/balance/withdraw", ("POST",), "user", auth=True, group="trading"),
+    RouteSpec("/api/v1/balance/transactions", ("GET",), "user", auth=True, group="default"),
+    RouteSpec("/api/v1/balance/asset/{asset_id}", ("GET",), "user", auth=True, group="default"),
+    RouteSpec("/api/v1/portfolio", ("GET",), "user", auth=True, group="default"),
+    RouteSpec("/api/v1/orders", ("GET", "POST"), "order", auth=True, group="trading"),
+    RouteSpec("/api/v1/orders/{order_id}", ("GET",), "order", auth=True, group="default"),
+    RouteSpec("/api/v1/assets/{asset_id}/transactions", ("GET",), "order", auth=True, group="default"),
+    RouteSpec("/api/v1/insights/portfolio", ("GET",), "insights", auth=True, group="insights"),
+)
+
+
+def upstream_path(raw_path: str) -> str:
+    """The apps serve the public paths without the version prefix."""
+    return raw_path.removeprefix(API_PREFIX)
