@@ -154,12 +154,14 @@ def start_app(
 
     _refuse_busy_port(port, f"the {app} app")
     cmd = [sys.executable, "-m", "uvicorn", f"apps.{app}.main:create_app", "--factory",
-           "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+           "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+           # the gateway alone decides whose X-Forwarded-For to believe (GATEWAY_TRUSTED_PROXIES)
+           "--no-proxy-headers"]
     process = _spawn(cmd, log_path, cwd=REPO, env=env)
 
     def healthy() -> bool:
         try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0).status_code == 200
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0, trust_env=False).status_code == 200
         except httpx.HTTPError:
             return False
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from redis import Redis
 
 from apps.common.models import bind_models, dynamodb_connection
 from apps.common.settings import PlatformSettings
+from ops.keys import KeyPair, local_platform_env
 from ops.servers import ServerProcess, free_port, start_dynamodb_local, start_redis
 from ops.tables import ensure_tables
 
@@ -40,38 +40,29 @@ def redis_server(server_logs: Path) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture(scope="session")
-def signing_key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
+def key_pair() -> KeyPair:
+    return KeyPair.generate()
 
 
 @pytest.fixture(scope="session")
-def signing_key_pem(signing_key: ec.EllipticCurvePrivateKey) -> str:
-    return signing_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+def signing_key(key_pair: KeyPair) -> ec.EllipticCurvePrivateKey:
+    return key_pair.private_key
 
 
 @pytest.fixture(scope="session")
-def public_key_pem(signing_key: ec.EllipticCurvePrivateKey) -> str:
-    return signing_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+def signing_key_pem(key_pair: KeyPair) -> str:
+    return key_pair.private_pem
+
+
+@pytest.fixture(scope="session")
+def public_key_pem(key_pair: KeyPair) -> str:
+    return key_pair.public_pem
 
 
 @pytest.fixture(scope="session")
 def platform_env(dynamodb_server: ServerProcess, redis_server: ServerProcess, public_key_pem: str) -> dict[str, str]:
     """The shared settings as environment variables (what a process of the stack would be given)."""
-    return {
-        "ENVIRONMENT": "localstack",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{dynamodb_server.port}",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "TABLE_PREFIX": TABLE_PREFIX,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
-        "JWT_PUBLIC_KEY": public_key_pem,
-        "LOG_LEVEL": "WARNING",
-    }
+    return local_platform_env(dynamodb_server.port, redis_server.port, TABLE_PREFIX, public_key_pem)
 
 
 @pytest.fixture(scope="session")
@@ -150,13 +141,14 @@ def order_app(tables: PlatformSettings) -> Iterator[Any]:
 def app_processes(
     platform_env: dict[str, str], tables: PlatformSettings, signing_key_pem: str, server_logs: Path
 ) -> Iterator[dict[str, str]]:
-    """The auth, user and order apps as real uvicorn processes; yields their base URLs by name."""
+    """The auth, user, inventory and order apps as real uvicorn processes; yields their base URLs by name."""
     from ops.servers import start_app
 
-    env = {**os.environ, **platform_env, "AUTH_JWT_PRIVATE_KEY": signing_key_pem}
+    env = {**os.environ, **platform_env, "AUTH_JWT_PRIVATE_KEY": signing_key_pem,
+           "INVENTORY_PRICE_FEED_ENABLED": "false", "LOG_LEVEL": "INFO"}
     started: list[ServerProcess] = []
     try:
-        for name in ("auth", "user", "order"):
+        for name in ("auth", "user", "inventory", "order"):
             started.append(start_app(name, free_port(), env, server_logs / f"{name}.log"))
         yield {server.name: f"http://127.0.0.1:{server.port}" for server in started}
     finally:
@@ -181,3 +173,34 @@ def insights_app(tables: PlatformSettings) -> Iterator[Any]:
     from apps.insights.settings import InsightsSettings
 
     yield from _client_for(create_app, app_settings(InsightsSettings, tables, provider="auto", gemini_api_key=None))
+
+
+GatewayFactory = Any
+
+
+@pytest.fixture(scope="session")
+def start_gateway(
+    platform_env: dict[str, str], app_processes: dict[str, str], server_logs: Path
+) -> Iterator[GatewayFactory]:
+    """Starts gateway processes in front of ``app_processes`` with extra settings; stops them all at the end."""
+    from ops.servers import start_app
+
+    started: list[ServerProcess] = []
+    upstreams = {f"GATEWAY_{name.upper()}_URL": url for name, url in app_processes.items()}
+
+    def start(**overrides: str) -> str:
+        env = {**os.environ, **platform_env, **upstreams, **overrides}
+        server = start_app("gateway", free_port(), env, server_logs / f"gateway-{len(started)}.log")
+        started.append(server)
+        return f"http://127.0.0.1:{server.port}"
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway_url(start_gateway: GatewayFactory) -> str:
+    """The gateway with the local (generous) defaults, in front of every app process."""
+    url: str = start_gateway()
+    return url

@@ -54,7 +54,7 @@ class Gateway:
                 return self._unauthorized(exc.reason)
         try:
             admission = await self.admission.admit(
-                self.settings.rate_limits.get(spec.group) or self.settings.rate_limits["default"],
+                self.settings.rule_for(spec.group),
                 spec.group, client, claims.username if claims else None, claims.jti if claims else None,
                 spec.login,
             )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from apps.common.services import local_url
@@ -54,6 +54,15 @@ class GatewaySettings(PlatformSettings):
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: float = Field(10.0, gt=0)
     breaker_half_open_successes: int = Field(1, ge=1)
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _over_the_defaults(cls, groups: dict[str, RateLimitRule]) -> dict[str, RateLimitRule]:
+        """Configured groups replace the defaults of the same name; the others keep their default."""
+        return {**DEFAULT_RATE_LIMITS, **groups}
+
+    def rule_for(self, group: str) -> RateLimitRule:
+        return self.rate_limits.get(group) or self.rate_limits["default"]
 
     def upstream_urls(self) -> dict[str, str]:
         return {

@@ -13,6 +13,7 @@ import argparse
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +23,8 @@ from apps.common.models import bind_models, dynamodb_connection
 from apps.common.redis_client import make_redis
 from ops.bench.fixtures import PreparationError, prepare
 from ops.bench.probes import default_probes, run_probe
-from ops.bench.report import BenchReport, Machine, Target, to_markdown, write_report
-from ops.bench.runner import run_scenario
+from ops.bench.report import BenchReport, Machine, Target, load_average, to_markdown, write_report
+from ops.bench.runner import run_scenario, warm_up
 from ops.bench.scenarios import ScenarioOptions, default_scenarios
 from ops.bench.stack import running_stack
 from ops.servers import REPO, ServerError
@@ -31,14 +32,14 @@ from ops.servers import REPO, ServerError
 log = logging.getLogger("bench")
 
 
-def _bounded(low: int, high: int) -> type[int]:
+def _bounded(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = int(text)
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be between {low} and {high}, not {value}")
         return value
 
-    return parse  # type: ignore[return-value]
+    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,8 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="measured requests per scenario and per probe (default: 300)")
     parser.add_argument("--concurrency", type=_bounded(1, 256), default=8,
                         help="concurrent clients in the throughput runs (default: 8)")
-    parser.add_argument("--warmup", type=_bounded(0, 1_000), default=20,
-                        help="unrecorded requests before each scenario and probe (default: 20)")
+    parser.add_argument("--warmup", type=_bounded(0, 2_000), default=100,
+                        help="unrecorded requests per scenario and probe, sent before measuring (default: 100)")
     parser.add_argument("--users", type=_bounded(1, 256), default=None,
                         help="users the concurrent runs spread over (default: one per client)")
     parser.add_argument("--target-ms", type=float, default=15.0,
@@ -65,10 +66,11 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime, mach
         try:
             fixtures = prepare(stack.urls, redis, args.users or args.concurrency, funding=Decimal("5000"),
                                asset_id="BENCH", price=Decimal("100"))
-            summaries = [run_scenario(scenario, args.warmup)
-                         for scenario in default_scenarios(stack.urls, fixtures, options)]
-            probes = default_probes(dynamodb_connection(stack.settings), redis, fixtures.probe_user.username,
-                                    fixtures.asset_id, fixtures.price, Decimal(options.order_quantity))
+            scenarios = default_scenarios(stack.urls, fixtures, options)
+            warm_up(scenarios, args.warmup)
+            summaries = [run_scenario(scenario) for scenario in scenarios]
+            probes = default_probes(stack.env, dynamodb_connection(stack.settings), redis, fixtures.probe_user,
+                                    fixtures.asset_id, Decimal(options.order_quantity))
             probe_summaries = [run_probe(probe, args.requests, args.warmup) for probe in probes]
         finally:
             redis.close()
@@ -80,9 +82,10 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime, mach
                  "users": args.users or args.concurrency, "deposit_amount": options.deposit_amount,
                  "order_quantity": options.order_quantity, "asset_price_usd": str(fixtures.price)},
         target=Target("market-buy-sequential", args.target_ms,
-                      f"a market buy's server-side p50 under {args.target_ms:g} ms on this 2-core machine"),
+                      f"a market buy's server-side p50 under {args.target_ms:g} ms on the 2-core bench machine"),
         scenarios=summaries,
         probes=probe_summaries,
+        load_average_1m_at_end=load_average(),
     )
 
 

@@ -1,8 +1,8 @@
 """In-process timings of what a request spends its time on, without HTTP, auth or the app around it.
 
-Each probe is the same PynamoDB/Redis call the handlers make (the ledger's transactions, a consistent
-read, the per-user lock), sent sequentially from the bench process, so the HTTP figures can be read as
-"backing store" plus "everything else".
+Each probe is the same call the handlers make (the token check, the per-user lock, the ledger's
+transactions, a consistent read, the whole order desk), sent sequentially from the bench process, so the
+HTTP figures can be read as the sum of their parts plus what HTTP and the framework add.
 """
 
 from __future__ import annotations
@@ -19,8 +19,15 @@ from redis import Redis
 from apps.common.ids import time_ordered_id
 from apps.common.ledger import Ledger, Trade
 from apps.common.locks import UserLocks
+from apps.common.market import MarketData
 from apps.common.models import BalanceItem
 from apps.common.money import usd
+from apps.common.security import key_set_from_settings
+from apps.common.tokens import RevocationList, TokenVerifier
+from apps.order.placing import OrderDesk
+from apps.order.schemas import CreateOrder
+from apps.order.settings import OrderSettings
+from ops.bench.fixtures import BenchUser
 from ops.bench.stats import Distribution, distribution
 
 log = logging.getLogger(__name__)
@@ -43,30 +50,45 @@ class ProbeSummary:
 
 
 def default_probes(
-    connection: Connection, redis: Redis, username: str, asset_id: str, price: Decimal, quantity: Decimal
+    env: dict[str, str], connection: Connection, redis: Redis, user: BenchUser, asset_id: str, quantity: Decimal
 ) -> list[Probe]:
+    """Built from the stack's own environment, so each probe runs with the apps' exact settings."""
+    settings = OrderSettings.model_validate(env)
     ledger = Ledger(connection)
-    locks = UserLocks(redis)
+    locks = UserLocks(redis, settings.lock_ttl_ms, settings.lock_wait_ms)
+    market = MarketData(redis)
+    desk = OrderDesk(ledger, locks, market, settings)
+    verifier = TokenVerifier(key_set_from_settings(settings), settings.jwt_issuer, settings.jwt_audience)
+    revocations = RevocationList(redis)
+    order = CreateOrder(order_type="market_buy", asset_id=asset_id, quantity=quantity)
 
-    def market_buy() -> object:
+    def token_check() -> bool:
+        return revocations.is_revoked(verifier.decode(user.token).jti)
+
+    def market_buy_transaction() -> object:
+        price = market.price(asset_id) or Decimal(0)
         return ledger.trade(Trade(
-            username=username, order_id=f"ord_{time_ordered_id()}", order_type="market_buy",
+            username=user.username, order_id=f"ord_{time_ordered_id()}", order_type="market_buy",
             asset_id=asset_id, quantity=quantity, price=price, total_amount=usd(quantity * price),
         ))
 
     def lock_round_trip() -> None:
-        with locks.hold(username):
+        with locks.hold(user.username):
             pass
 
     return [
-        Probe("dynamodb-get-item", "consistent GetItem of the balance (PynamoDB)",
-              lambda: BalanceItem.find(username, consistent=True)),
-        Probe("dynamodb-transact-deposit", "TransactWriteItems of a deposit, 3 items (Ledger.deposit)",
-              lambda: ledger.deposit(username, Decimal("0.01"), DEPOSIT_DAILY_LIMIT)),
-        Probe("dynamodb-transact-market-buy", "TransactWriteItems of a market buy, 5 items (Ledger.trade)",
-              market_buy),
+        Probe("token-check", "ES256 verify and revocation GET (what every authenticated request does)",
+              token_check),
         Probe("redis-user-lock", "per-user lock: SET NX PX then the release script (UserLocks.hold)",
               lock_round_trip),
+        Probe("dynamodb-get-item", "consistent GetItem of the balance (PynamoDB)",
+              lambda: BalanceItem.find(user.username, consistent=True)),
+        Probe("dynamodb-transact-deposit", "TransactWriteItems of a deposit, 3 items (Ledger.deposit)",
+              lambda: ledger.deposit(user.username, Decimal("0.01"), DEPOSIT_DAILY_LIMIT)),
+        Probe("dynamodb-transact-market-buy", "TransactWriteItems of a market buy, 5 items (Ledger.trade)",
+              market_buy_transaction),
+        Probe("order-desk-place", "OrderDesk.place: checks, lock, price, the transaction; no HTTP, no auth",
+              lambda: desk.place(user.username, order, None)),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Drives one scenario: unrecorded warm-up requests, then the measured ones from N concurrent clients."""
+"""Drives the scenarios: a warm-up pass through all of them, then each measured with N concurrent clients."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,7 +30,7 @@ def require_loopback(base_url: str) -> None:
         raise NotLoopback(f"refusing to send bench traffic to {base_url}: only loopback is allowed")
 
 
-async def _timed(client: httpx.AsyncClient, request: BenchRequest) -> Sample:
+async def _timed(client: httpx.AsyncClient, scenario: Scenario, request: BenchRequest) -> Sample:
     started = time.perf_counter()
     try:
         response = await client.request(request.method, request.path, json=request.json,
@@ -37,7 +38,8 @@ async def _timed(client: httpx.AsyncClient, request: BenchRequest) -> Sample:
     except httpx.HTTPError as exc:
         return Sample((time.perf_counter() - started) * 1000, None, None, type(exc).__name__)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    return Sample(elapsed_ms, server_duration_ms(response.headers.get("server-timing")), response.status_code)
+    server_ms = server_duration_ms(response.headers.get("server-timing"), scenario.timing_metrics)
+    return Sample(elapsed_ms, server_ms, response.status_code)
 
 
 async def _drive(client: httpx.AsyncClient, scenario: Scenario, count: int) -> list[Sample]:
@@ -46,29 +48,46 @@ async def _drive(client: httpx.AsyncClient, scenario: Scenario, count: int) -> l
 
     async def virtual_client(number: int) -> None:
         while (position := next(sequence)) < count:
-            samples.append(await _timed(client, scenario.make_request(number, position)))
+            samples.append(await _timed(client, scenario, scenario.make_request(number, position)))
 
     await asyncio.gather(*(virtual_client(number) for number in range(scenario.concurrency)))
     return samples
 
 
-async def _measure(scenario: Scenario, warmup: int) -> ScenarioSummary:
+def _session(scenario: Scenario) -> httpx.AsyncClient:
     clients = scenario.concurrency
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=scenario.base_url, trust_env=False, limits=limits,
-                                 timeout=REQUEST_TIMEOUT_SECONDS) as client:
-        await _drive(client, scenario, warmup)
+    return httpx.AsyncClient(base_url=scenario.base_url, trust_env=False, timeout=REQUEST_TIMEOUT_SECONDS,
+                             limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients))
+
+
+async def _unrecorded(scenario: Scenario, count: int) -> None:
+    async with _session(scenario) as client:
+        await _drive(client, scenario, count)
+
+
+async def _measure(scenario: Scenario) -> ScenarioSummary:
+    async with _session(scenario) as client:
+        await _drive(client, scenario, scenario.concurrency)  # one per client: connections open before timing
         started = time.perf_counter()
         samples = await _drive(client, scenario, scenario.requests)
         wall_seconds = time.perf_counter() - started
     return summarize(scenario.name, scenario.concurrency, samples, wall_seconds)
 
 
-def run_scenario(scenario: Scenario, warmup: int) -> ScenarioSummary:
+def warm_up(scenarios: Sequence[Scenario], requests: int) -> None:
+    """Unrecorded traffic through every scenario before any is measured: without it DynamoDB Local's JIT
+    and the apps' first calls make whichever scenario runs first look several times slower."""
+    for scenario in scenarios:
+        require_loopback(scenario.base_url)
+        asyncio.run(_unrecorded(scenario, requests))
+    log.info("warmed up with %d requests per scenario", requests)
+
+
+def run_scenario(scenario: Scenario) -> ScenarioSummary:
     require_loopback(scenario.base_url)
     log.info("running %s: %d requests, %d clients (%s)", scenario.name, scenario.requests,
              scenario.concurrency, scenario.what)
-    summary = asyncio.run(_measure(scenario, warmup))
+    summary = asyncio.run(_measure(scenario))
     log.info("%s: %.0f req/s, server p50 %s ms, %d errors", summary.name, summary.requests_per_second,
              f"{summary.server.p50:.2f}" if summary.server else "-", summary.error_count)
     return summary

@@ -35,6 +35,8 @@ class Scenario:
     concurrency: int
     requests: int
     what: str = ""
+    timing_metrics: tuple[str, ...] = ("app",)
+    """Server-Timing entries holding the server's handling time, first found wins."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,15 @@ class ScenarioOptions:
     concurrency: int
     deposit_amount: str = "0.01"
     order_quantity: str = "0.001"
+
+
+def balance_read(users: Sequence[BenchUser]) -> RequestFactory:
+    """The cheapest authenticated request: token check plus one consistent GetItem."""
+
+    def make(client: int, sequence: int) -> BenchRequest:
+        return BenchRequest("GET", "/balance", headers=users[client % len(users)].headers)
+
+    return make
 
 
 def deposit(users: Sequence[BenchUser], amount: str) -> RequestFactory:
@@ -67,24 +78,24 @@ def market_buy(users: Sequence[BenchUser], asset_id: str, quantity: str) -> Requ
 def default_scenarios(
     urls: Mapping[str, str], fixtures: Fixtures, options: ScenarioOptions
 ) -> list[Scenario]:
-    """Each write sequentially (latency), spread over users (throughput) and on one user (contention)."""
+    """A cheap read as the floor, then each write sequentially (latency), spread over users
+    (throughput) and on one user (contention), all sent straight to the app that serves them."""
+
+    def direct(name: str, service: str, factory: RequestFactory, concurrency: int, what: str) -> Scenario:
+        # the apps name their Server-Timing entry after themselves; older builds call it "app"
+        return Scenario(name, urls[service], factory, concurrency, options.requests, what, (service, "app"))
+
     everyone = fixtures.users
-    one_user = fixtures.users[:1]
     shapes = (
         ("sequential", 1, everyone, "one client"),
         ("concurrent", options.concurrency, everyone, f"{len(everyone)} users, one per client"),
-        ("one-user", options.concurrency, one_user, "every client on the same user (per-user lock)"),
+        ("one-user", options.concurrency, everyone[:1], "every client on the same user (per-user lock)"),
     )
-    scenarios: list[Scenario] = []
-    for suffix, concurrency, users, what in shapes:
-        scenarios.append(Scenario(
-            f"deposit-{suffix}", urls["user"], deposit(users, options.deposit_amount),
-            concurrency, options.requests, f"POST /balance/deposit, {what}",
-        ))
-    for suffix, concurrency, users, what in shapes:
-        buy = market_buy(users, fixtures.asset_id, options.order_quantity)
-        scenarios.append(Scenario(
-            f"market-buy-{suffix}", urls["order"], buy,
-            concurrency, options.requests, f"POST /orders market_buy, {what}",
-        ))
-    return scenarios
+    buy_quantity = options.order_quantity
+    return [
+        direct("balance-read-sequential", "user", balance_read(everyone), 1, "GET /balance, one client"),
+        *(direct(f"deposit-{shape}", "user", deposit(users, options.deposit_amount), concurrency,
+                 f"POST /balance/deposit, {what}") for shape, concurrency, users, what in shapes),
+        *(direct(f"market-buy-{shape}", "order", market_buy(users, fixtures.asset_id, buy_quantity),
+                 concurrency, f"POST /orders market_buy, {what}") for shape, concurrency, users, what in shapes),
+    ]

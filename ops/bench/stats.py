@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-_APP_DURATION = re.compile(r"(?:^|,)\s*app\s*;(?:[^,]*;)?\s*dur=([0-9]+(?:\.[0-9]+)?)")
 
 
 @dataclass(frozen=True)
@@ -83,12 +80,30 @@ def distribution(values: Iterable[float]) -> Distribution | None:
     )
 
 
-def server_duration_ms(server_timing: str | None) -> float | None:
-    """The ``app`` metric's ``dur`` from a Server-Timing header (``app;dur=12.34``), if present."""
-    if not server_timing:
+def server_timings(header: str | None) -> dict[str, float]:
+    """Each metric's ``dur`` in a Server-Timing header: ``db;dur=3, user;dur=7.5`` -> {db: 3, user: 7.5}."""
+    durations: dict[str, float] = {}
+    for entry in (header or "").split(","):
+        name, *parameters = (part.strip() for part in entry.split(";"))
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            duration = _number(value.strip().strip('"'))
+            if name and key.strip().lower() == "dur" and duration is not None:
+                durations.setdefault(name, duration)
+    return durations
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
         return None
-    match = _APP_DURATION.search(server_timing)
-    return float(match.group(1)) if match else None
+
+
+def server_duration_ms(header: str | None, metrics: Sequence[str]) -> float | None:
+    """The ``dur`` of the first of ``metrics`` the header carries (the server's own handling time)."""
+    durations = server_timings(header)
+    return next((durations[name] for name in metrics if name in durations), None)
 
 
 def error_counts(samples: Iterable[Sample]) -> dict[str, int]:

@@ -8,7 +8,7 @@ import statistics
 import pytest
 
 from ops.bench.report import Target, judge
-from ops.bench.stats import Sample, distribution, percentile, server_duration_ms, summarize
+from ops.bench.stats import Sample, distribution, percentile, server_duration_ms, server_timings, summarize
 
 pytestmark = pytest.mark.unit
 
@@ -49,21 +49,26 @@ def test_distribution_of_one_to_hundred() -> None:
     assert distribution([]) is None
 
 
+def test_server_timings_reads_every_metric_duration() -> None:
+    header = 'gateway;dur=11.5, user;desc="handler";dur=7.25, cache;desc=hit, db;dur=bad'
+    assert server_timings(header) == {"gateway": 11.5, "user": 7.25}
+    assert server_timings(None) == {}
+
+
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ("app;dur=12.34", 12.34),
-        ("db;dur=3, app;dur=7.5", 7.5),
-        ('app;desc="handler";dur=4', 4.0),
+        ("order;dur=12.34", 12.34),
         ("app;dur=9", 9.0),
+        ("db;dur=3, order;dur=7.5", 7.5),
+        ("app;dur=4, order;dur=5", 5.0),
         ("application;dur=3", None),
-        ("cache;dur=1", None),
         ("", None),
         (None, None),
     ],
 )
-def test_server_duration_comes_from_the_app_metric(header: str | None, expected: float | None) -> None:
-    assert server_duration_ms(header) == expected
+def test_server_duration_takes_the_first_named_metric(header: str | None, expected: float | None) -> None:
+    assert server_duration_ms(header, ("order", "app")) == expected
 
 
 def test_summary_counts_every_non_2xx_and_keeps_answered_requests_in_the_latencies() -> None:

@@ -1,0 +1,44 @@
+"""The JWT signing key pair for local stacks, benches and tests (P-256, for ES256)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_key: ec.EllipticCurvePrivateKey
+
+    @classmethod
+    def generate(cls) -> KeyPair:
+        return cls(ec.generate_private_key(ec.SECP256R1()))
+
+    @property
+    def private_pem(self) -> str:
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+
+    @property
+    def public_pem(self) -> str:
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+
+
+def local_platform_env(dynamodb_port: int, redis_port: int, table_prefix: str, public_pem: str) -> dict[str, str]:
+    """The shared settings (``apps.common.settings``) of a stack whose servers all run on 127.0.0.1."""
+    return {
+        "ENVIRONMENT": "localstack",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{dynamodb_port}",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "TABLE_PREFIX": table_prefix,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "JWT_PUBLIC_KEY": public_pem,
+        "LOG_LEVEL": "WARNING",
+    }
