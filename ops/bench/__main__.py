@@ -1,8 +1,10 @@
-"""``make bench``: latency and throughput of the money-moving writes on a local stack of real processes.
+"""``make bench``: latency and throughput of the money-moving writes, and the gateway's overhead, on a
+local stack of real processes.
 
     python -m ops.bench [--requests N] [--concurrency C] [--warmup W] [--users U]
 
-Starts DynamoDB Local, redis-server and the auth, user and order apps on free loopback ports, runs the
+Starts DynamoDB Local, redis-server, the auth, user, inventory and order apps and the gateway on free
+loopback ports, runs the
 scenarios, stops everything, and writes ``reports/bench-<UTC timestamp>/{results.json,summary.md}``.
 The exit code says whether the bench ran, not whether the target was met: it is a measurement.
 """
@@ -25,7 +27,7 @@ from ops.bench.fixtures import PreparationError, prepare
 from ops.bench.probes import default_probes, run_probe
 from ops.bench.report import BenchReport, Machine, Target, load_average, to_markdown, write_report
 from ops.bench.runner import run_scenario, warm_up
-from ops.bench.scenarios import ScenarioOptions, default_scenarios
+from ops.bench.scenarios import ScenarioOptions, default_scenarios, gateway_comparison
 from ops.bench.stack import running_stack
 from ops.servers import REPO, ServerError
 
@@ -66,7 +68,8 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime, mach
         try:
             fixtures = prepare(stack.urls, redis, args.users or args.concurrency, funding=Decimal("5000"),
                                asset_id="BENCH", price=Decimal("100"))
-            scenarios = default_scenarios(stack.urls, fixtures, options)
+            scenarios = default_scenarios(stack.urls, fixtures, options) + gateway_comparison(
+                stack.urls, fixtures, options)
             warm_up(scenarios, args.warmup)
             summaries = [run_scenario(scenario) for scenario in scenarios]
             probes = default_probes(stack.env, dynamodb_connection(stack.settings), redis, fixtures.probe_user,

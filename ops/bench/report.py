@@ -140,6 +140,54 @@ def _breakdown(report: BenchReport) -> list[str]:
     return lines
 
 
+GATEWAY_P50_RATIO_LIMIT = 1.3
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One read sent direct and through the gateway in the same run."""
+
+    name: str
+    direct_p50_ms: float
+    gateway_p50_ms: float
+    direct_rps: float
+    gateway_rps: float
+
+    @property
+    def p50_ratio(self) -> float:
+        return self.gateway_p50_ms / self.direct_p50_ms
+
+    @property
+    def throughput_ratio(self) -> float:
+        return self.gateway_rps / self.direct_rps
+
+
+def gateway_comparisons(scenarios: list[ScenarioSummary]) -> list[Comparison]:
+    by_name = {s.name: s for s in scenarios}
+    pairs = []
+    for name, direct in by_name.items():
+        gateway = by_name.get(name.removesuffix("-direct") + "-gateway")
+        if name.endswith("-direct") and gateway and direct.client and gateway.client:
+            pairs.append(Comparison(name.removesuffix("-direct"), direct.client.p50, gateway.client.p50,
+                                    direct.requests_per_second, gateway.requests_per_second))
+    return pairs
+
+
+def _comparison_lines(report: BenchReport) -> list[str]:
+    comparisons = gateway_comparisons(report.scenarios)
+    if not comparisons:
+        return []
+    rows = [[c.name, _ms(c.direct_p50_ms), _ms(c.gateway_p50_ms), f"{c.p50_ratio:.2f}x",
+             "PASS" if c.p50_ratio <= GATEWAY_P50_RATIO_LIMIT else "FAIL",
+             f"{c.direct_rps:.1f}", f"{c.gateway_rps:.1f}", f"{c.throughput_ratio:.2f}x"] for c in comparisons]
+    return [
+        "", "## Gateway overhead (same read, direct and through the gateway, same run)", "",
+        f"Target: client-side p50 through the gateway at most {GATEWAY_P50_RATIO_LIMIT}x direct.", "",
+        *_table(["read", "direct p50", "gateway p50", "p50 ratio", "target", "direct req/s", "gateway req/s",
+                 "throughput ratio"], rows),
+    ]
+
+
 def to_markdown(report: BenchReport) -> str:
     options, machine, target, verdict = report.options, report.machine, report.target, report.verdict
     lines = [
@@ -176,6 +224,7 @@ def to_markdown(report: BenchReport) -> str:
             *_table(["probe", "p50", "p95", "p99", "max", "what"],
                     [[p.name, *_cells(p.latency), p.what] for p in report.probes]),
         ]
+    lines += _comparison_lines(report)
     breakdown = _breakdown(report)
     if breakdown:
         lines += ["", "## Where the time goes (p50)", "", *breakdown]

@@ -99,3 +99,41 @@ def default_scenarios(
         *(direct(f"market-buy-{shape}", "order", market_buy(users, fixtures.asset_id, buy_quantity),
                  concurrency, f"POST /orders market_buy, {what}") for shape, concurrency, users, what in shapes),
     ]
+
+
+def asset_read(path: str) -> RequestFactory:
+    """A cheap public read: the inventory app answers it from its in-process catalogue cache."""
+
+    def make(client: int, sequence: int) -> BenchRequest:
+        return BenchRequest("GET", path)
+
+    return make
+
+
+def authenticated_read(users: Sequence[BenchUser], path: str) -> RequestFactory:
+    def make(client: int, sequence: int) -> BenchRequest:
+        return BenchRequest("GET", path, headers=users[client % len(users)].headers)
+
+    return make
+
+
+def gateway_comparison(urls: Mapping[str, str], fixtures: Fixtures, options: ScenarioOptions) -> list[Scenario]:
+    """The same reads sent straight to the app and through the gateway, in the same run: the pairs
+    ``<read>-<shape>-direct`` / ``<read>-<shape>-gateway`` give the gateway's overhead as ratios."""
+    asset_path = f"/inventory/assets/{fixtures.asset_id}"
+    reads = (
+        ("asset-read", "inventory", asset_read(asset_path), asset_read(f"/api/v1{asset_path}"), "public"),
+        ("balance-read", "user", authenticated_read(fixtures.users, "/balance"),
+         authenticated_read(fixtures.users, "/api/v1/balance"), "authenticated"),
+    )
+    scenarios = []
+    for read, service, direct_factory, gateway_factory, kind in reads:
+        for shape, concurrency in (("sequential", 1), ("concurrent", options.concurrency)):
+            what = f"{kind} GET, {concurrency} client(s)"
+            scenarios += [
+                Scenario(f"{read}-{shape}-direct", urls[service], direct_factory, concurrency, options.requests,
+                         f"{what}, straight to the {service} app", (service,)),
+                Scenario(f"{read}-{shape}-gateway", urls["gateway"], gateway_factory, concurrency,
+                         options.requests, f"{what}, through the gateway", ("gateway",)),
+            ]
+    return scenarios

@@ -21,7 +21,7 @@ from ops.tables import ensure_tables
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-BENCH_APPS = ("auth", "user", "order")
+BENCH_APPS = ("auth", "user", "inventory", "order")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def running_stack(log_dir: Path, table_prefix: str, startup_timeout: float = 90.
 
         keys = KeyPair.generate()
         env = {**local_platform_env(dynamodb.port, redis.port, table_prefix, keys.public_pem),
-               "AUTH_JWT_PRIVATE_KEY": keys.private_pem}
+               "AUTH_JWT_PRIVATE_KEY": keys.private_pem, "INVENTORY_PRICE_FEED_ENABLED": "false"}
         settings = PlatformSettings.model_validate(env)
         ensure_tables(dynamodb_connection(settings), table_prefix)
 
@@ -63,6 +63,12 @@ def running_stack(log_dir: Path, table_prefix: str, startup_timeout: float = 90.
             processes.callback(_stop, app)
             urls[name] = f"http://{LOOPBACK}:{app.port}"
             log.info("%s app healthy at %s (pid %d)", name, urls[name], app.pid)
+        gateway_env = {**env, **{f"GATEWAY_{name.upper()}_URL": url for name, url in urls.items()},
+                       "GATEWAY_INSIGHTS_URL": f"http://{LOOPBACK}:{free_port()}"}
+        gateway = start_app("gateway", free_port(), child_env(gateway_env), log_dir / "gateway.log",
+                            timeout=startup_timeout)
+        processes.callback(_stop, gateway)
+        urls["gateway"] = f"http://{LOOPBACK}:{gateway.port}"
         yield Stack(env=env, urls=urls, settings=settings)
 
 
