@@ -8,14 +8,14 @@ PY     := $(VENV)/bin/python
 setup:
 	@$(PYTHON) ops/bootstrap.py
 
-test: setup
+test: setup lint
 	@$(PY) -m pytest -q
 
 test-fast: setup
 	@$(PY) -m pytest -q -m "unit"
 
 lint: setup
-	@$(PY) -m ruff check apps ops tests
+	@$(PY) -m ruff check --quiet apps ops tests
 	@$(PY) -m mypy
 
 bench: setup

@@ -141,14 +141,14 @@ def order_app(tables: PlatformSettings) -> Iterator[Any]:
 def app_processes(
     platform_env: dict[str, str], tables: PlatformSettings, signing_key_pem: str, server_logs: Path
 ) -> Iterator[dict[str, str]]:
-    """The auth, user, inventory and order apps as real uvicorn processes; yields their base URLs by name."""
+    """Every app as a real uvicorn process (insights on its offline analyst); yields their base URLs by name."""
     from ops.servers import start_app
 
     env = {**os.environ, **platform_env, "AUTH_JWT_PRIVATE_KEY": signing_key_pem,
-           "INVENTORY_PRICE_FEED_ENABLED": "false", "LOG_LEVEL": "INFO"}
+           "INVENTORY_PRICE_FEED_ENABLED": "false", "LOG_LEVEL": "INFO", "GOOGLE_GEMINI_API_KEY": ""}
     started: list[ServerProcess] = []
     try:
-        for name in ("auth", "user", "inventory", "order"):
+        for name in ("auth", "user", "inventory", "order", "insights"):
             started.append(start_app(name, free_port(), env, server_logs / f"{name}.log"))
         yield {server.name: f"http://127.0.0.1:{server.port}" for server in started}
     finally:

@@ -17,7 +17,9 @@ from redis import Redis
 
 from apps.common.errors import ServiceBusy
 
-_RELEASE = """
+# Deletes the key only while it still holds our token: shared by every token-checked lock and lease.
+
+RELEASE_IF_HOLDER = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
@@ -30,7 +32,7 @@ class UserLocks:
         self.redis = redis
         self.ttl_ms = ttl_ms
         self.wait_ms = wait_ms
-        self._release = redis.register_script(_RELEASE)
+        self._release = redis.register_script(RELEASE_IF_HOLDER)
 
     @staticmethod
     def key(username: str) -> str:

@@ -38,6 +38,6 @@ def configure_logging(service: str, level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "botocore", "pynamodb", "httpx", "httpcore"):
+    for noisy in ("uvicorn.access", "botocore", "pynamodb", "httpx", "httpcore", "httpx2", "httpcore2", "google_genai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").disabled = True

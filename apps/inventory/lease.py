@@ -11,6 +11,8 @@ import secrets
 
 from redis import Redis
 
+from apps.common.locks import RELEASE_IF_HOLDER
+
 PRICE_FEED_LEASE_KEY = "cnop:inventory:price-feed:leader"
 
 _ACQUIRE_OR_RENEW = """
@@ -24,13 +26,6 @@ end
 return 0
 """
 
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
-
 
 class LeaderLease:
     def __init__(self, redis: Redis, ttl_seconds: float, key: str = PRICE_FEED_LEASE_KEY):
@@ -38,7 +33,7 @@ class LeaderLease:
         self.ttl_ms = max(1, int(ttl_seconds * 1000))
         self.token = secrets.token_hex(16)
         self._acquire_or_renew = redis.register_script(_ACQUIRE_OR_RENEW)
-        self._release = redis.register_script(_RELEASE)
+        self._release = redis.register_script(RELEASE_IF_HOLDER)
 
     def hold(self) -> bool:
         """Takes the lease if it is free, renews it if it is ours; True while we are the leader."""

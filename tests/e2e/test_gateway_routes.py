@@ -32,7 +32,8 @@ def account(api: httpx.Client) -> dict[str, Any]:
     assert api.post("/api/v1/auth/register", json=body).status_code == 201
     login = api.post("/api/v1/auth/login", json={"username": body["username"], "password": PASSWORD})
     assert login.status_code == 200
-    return {"username": body["username"].lower(), "headers": {"Authorization": f"Bearer {login.json()['access_token']}"}}
+    token = login.json()["access_token"]
+    return {"username": body["username"].lower(), "headers": {"Authorization": f"Bearer {token}"}}
 
 
 def test_the_whole_contract_through_the_gateway(api: httpx.Client, account: dict[str, Any], redis_client: Any) -> None:
@@ -64,6 +65,11 @@ def test_the_whole_contract_through_the_gateway(api: httpx.Client, account: dict
     assert api.get(f"/api/v1/balance/asset/{coin}", headers=headers).json()["quantity"] == "1.5"
     portfolio = api.get("/api/v1/portfolio", headers=headers).json()
     assert portfolio["usd_balance"] == "340.00" and portfolio["total_value"] == "400.00"
+    analysis = api.get("/api/v1/insights/portfolio", headers=headers)
+    assert analysis.status_code == 200
+    assert analysis.json()["data"]["model"] == "offline-rules-v1"
+    assert analysis.json()["data"]["cached"] is False
+    assert api.get("/api/v1/insights/portfolio", headers=headers).json()["data"]["cached"] is True
 
     assert api.post("/api/v1/auth/logout", headers=headers).status_code == 200
     after = api.get("/api/v1/balance", headers=headers)
@@ -173,5 +179,5 @@ def test_health_aggregates_the_upstreams(api: httpx.Client) -> None:
     assert health.status_code == 200
     body = health.json()
     assert body["service"] == "gateway"
-    for name in ("auth", "user", "inventory", "order", "redis"):
+    for name in ("auth", "user", "inventory", "order", "insights", "redis"):
         assert body["checks"][name] == "ok"

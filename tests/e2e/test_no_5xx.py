@@ -41,7 +41,7 @@ def _has_inputs(operation: Any) -> bool:
     return bool(list(operation.iter_parameters())) or bool(list(operation.body))
 
 
-@pytest.mark.parametrize("app", ["auth", "user", "inventory", "order"])
+@pytest.mark.parametrize("app", ["auth", "user", "inventory", "order", "insights"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_app_never_answers_5xx(
     app: str, mode: GenerationMode, app_processes: dict[str, str], fuzz_user: TestUser, signing_key: Any
