@@ -15,11 +15,12 @@ from pynamodb.connection import Connection
 from redis import Redis
 from starlette.concurrency import run_in_threadpool
 
+from apps.common.dependency_metrics import DependencyMetrics
 from apps.common.errors import install_error_handlers
 from apps.common.logs import configure_logging
 from apps.common.metrics import HttpMetrics
 from apps.common.middleware import ObservabilityMiddleware
-from apps.common.models import bind_models, dynamodb_connection
+from apps.common.models import ALL_MODELS, bind_models, dynamodb_connection
 from apps.common.redis_client import make_redis
 from apps.common.security import key_set_from_settings
 from apps.common.settings import PlatformSettings
@@ -47,16 +48,23 @@ Startup = Callable[[FastAPI, ServiceContext], AbstractAsyncContextManager[None]]
 
 
 def build_context(
-    service: str, settings: PlatformSettings, registry: CollectorRegistry, keys: KeySet | None = None
+    service: str,
+    settings: PlatformSettings,
+    registry: CollectorRegistry,
+    dependency_metrics: DependencyMetrics,
+    keys: KeySet | None = None,
 ) -> ServiceContext:
     bind_models(settings)
-    redis = make_redis(settings)
+    dynamodb = dynamodb_connection(settings)
+    for client in [dynamodb.client, *(model._get_connection().connection.client for model in ALL_MODELS)]:
+        dependency_metrics.instrument_dynamodb(client)
+    redis = make_redis(settings, dependency_metrics)
     return ServiceContext(
         service=service,
         settings=settings,
         registry=registry,
         redis=redis,
-        dynamodb=dynamodb_connection(settings),
+        dynamodb=dynamodb,
         verifier=TokenVerifier(keys or key_set_from_settings(settings), settings.jwt_issuer,
                                settings.jwt_audience),
         revocations=RevocationList(redis),
@@ -94,11 +102,12 @@ def create_service_app(
     configure_logging(service, settings.log_level)
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
+    dependency_metrics = DependencyMetrics(registry, service)
     tables = tuple(tables)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context = build_context(service, settings, registry, keys)
+        context = build_context(service, settings, registry, dependency_metrics, keys)
         app.state.context = context
         try:
             if startup is None:

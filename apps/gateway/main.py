@@ -10,12 +10,13 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from redis.asyncio import Redis
 from starlette.exceptions import HTTPException
 
+from apps.common.dependency_metrics import DependencyMetrics
 from apps.common.logs import configure_logging
 from apps.common.metrics import HttpMetrics
 from apps.common.middleware import ObservabilityMiddleware
+from apps.common.redis_client import make_async_redis
 from apps.common.tokens import KeySet
 from apps.gateway.admission import AdmissionControl
 from apps.gateway.breaker import CircuitBreaker
@@ -32,9 +33,8 @@ from apps.gateway.settings import GatewaySettings, get_settings
 EXPOSED_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
 
 
-def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics) -> Gateway:
-    redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=settings.redis_timeout_seconds,
-                           socket_connect_timeout=settings.redis_timeout_seconds, max_connections=256)
+def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependencies: DependencyMetrics) -> Gateway:
+    redis = make_async_redis(settings, dependencies)
     keys = KeySet.from_pem(settings.jwt_public_key.get_secret_value()) if settings.jwt_public_key else KeySet()
     jwks_url = None if settings.jwt_public_key else settings.resolved_jwks_url
     upstreams = {}
@@ -90,10 +90,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     configure_logging("gateway", settings.log_level)
     registry = CollectorRegistry()
     metrics = GatewayMetrics(registry)
+    dependencies = DependencyMetrics(registry, "gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gateway = _build_gateway(settings, metrics)
+        gateway = _build_gateway(settings, metrics, dependencies)
         app.state.gateway = gateway
         await gateway.tokens.refresh_keys()
         try:

@@ -38,6 +38,11 @@ class FeedMetrics:
             "inventory_price_feed_leader", "1 while this replica holds the price feed lease",
             registry=registry,
         )
+        self.last_publish = Gauge(
+            "inventory_price_feed_last_publish_timestamp_seconds",
+            "Unix time of this replica's last successful publish (the feed's age is time() minus the max)",
+            registry=registry,
+        )
 
 
 def persist_prices(prices: Mapping[str, Decimal]) -> int:
@@ -136,6 +141,7 @@ class PriceFeed:
         if not await self._hold_lease():  # the fetch was slow and another replica took over
             return "follower"
         await asyncio.to_thread(self.cache.publish, prices)
+        self.metrics.last_publish.set_to_current_time()
         self.published_ticks += 1
         if self.published_ticks % self.persist_every_ticks == 0:
             stored = await asyncio.to_thread(self.persist, prices)

@@ -12,6 +12,7 @@ from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.service import ServiceContext, create_service_app
 from apps.common.tables import INVENTORY, ORDERS, USERS
+from apps.order.metrics import OrderMetrics
 from apps.order.placing import OrderDesk
 from apps.order.routes import router
 from apps.order.settings import OrderSettings, get_settings
@@ -25,7 +26,8 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
         market = MarketData(context.redis)
         locks = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
         context.extras["market"] = market
-        context.extras["desk"] = OrderDesk(Ledger(context.dynamodb), locks, market, settings)
+        context.extras["desk"] = OrderDesk(Ledger(context.dynamodb), locks, market, settings,
+                                           OrderMetrics(context.registry))
         yield
 
     return create_service_app(

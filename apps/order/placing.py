@@ -6,13 +6,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from apps.common.errors import Conflict, ServiceBusy, Unprocessable
+from apps.common.errors import Conflict, DomainError, ServiceBusy, Unprocessable
 from apps.common.ids import time_ordered_id
 from apps.common.ledger import DuplicateIdempotencyKey, Ledger, Trade
 from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.models import IdempotencyItem, OrderItem
 from apps.common.money import ZERO, plain, usd
+from apps.order.metrics import OrderMetrics
 from apps.order.schemas import CreateOrder
 from apps.order.settings import OrderSettings
 
@@ -26,13 +27,25 @@ class Placed:
 
 
 class OrderDesk:
-    def __init__(self, ledger: Ledger, locks: UserLocks, market: MarketData, settings: OrderSettings):
+    def __init__(self, ledger: Ledger, locks: UserLocks, market: MarketData, settings: OrderSettings,
+                 metrics: OrderMetrics):
         self.ledger = ledger
         self.locks = locks
         self.market = market
         self.settings = settings
+        self.metrics = metrics
 
     def place(self, username: str, request: CreateOrder, idempotency_key: str | None) -> Placed:
+        try:
+            placed = self._place(username, request, idempotency_key)
+        except DomainError as refusal:
+            self.metrics.rejections.labels(refusal.code).inc()
+            raise
+        if not placed.replayed:
+            self.metrics.executed(placed.order.order_type, placed.order.asset_id, placed.order.total_amount)
+        return placed
+
+    def _place(self, username: str, request: CreateOrder, idempotency_key: str | None) -> Placed:
         request_hash = _fingerprint(request)
         if idempotency_key is not None:
             replay = self._replay(username, idempotency_key, request_hash)

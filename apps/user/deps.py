@@ -2,13 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from apps.common.ledger import Ledger
-from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.service import from_context
-from apps.user.settings import UserSettings
+from apps.user.cashier import Cashier
 
-LedgerDep = Annotated[Ledger, from_context("ledger")]
-LocksDep = Annotated[UserLocks, from_context("locks")]
+CashierDep = Annotated[Cashier, from_context("cashier")]
 MarketDep = Annotated[MarketData, from_context("market")]
-SettingsDep = Annotated[UserSettings, from_context("settings")]

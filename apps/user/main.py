@@ -12,6 +12,8 @@ from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.service import ServiceContext, create_service_app
 from apps.common.tables import INVENTORY, USERS
+from apps.user.cashier import Cashier
+from apps.user.metrics import BalanceMetrics
 from apps.user.routes import router
 from apps.user.settings import UserSettings, get_settings
 
@@ -21,10 +23,9 @@ def create_app(settings: UserSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
-        context.extras["ledger"] = Ledger(context.dynamodb)
-        context.extras["locks"] = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
+        locks = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
+        context.extras["cashier"] = Cashier(Ledger(context.dynamodb), locks, settings, BalanceMetrics(context.registry))
         context.extras["market"] = MarketData(context.redis)
-        context.extras["settings"] = settings
         yield
 
     return create_service_app("user", settings, [router], tables=[USERS, INVENTORY], startup=startup)

@@ -10,7 +10,7 @@ from apps.common.models import AssetBalanceItem
 from apps.common.money import usd
 from apps.common.security import CurrentUser
 from apps.common.validation import ASSET_ID_PATTERN
-from apps.user.deps import LedgerDep, LocksDep, MarketDep, SettingsDep
+from apps.user.deps import CashierDep, MarketDep
 from apps.user.history import transaction_page
 from apps.user.schemas import (
     AmountRequest,
@@ -32,21 +32,15 @@ def get_balance(username: CurrentUser) -> Balance:
 
 
 @router.post("/balance/deposit", status_code=201)
-def deposit(
-    body: AmountRequest, username: CurrentUser, ledger: LedgerDep, locks: LocksDep, settings: SettingsDep
-) -> MovementResult:
-    with locks.hold(username):
-        record = ledger.deposit(username, body.amount, settings.daily_deposit_limit)
+def deposit(body: AmountRequest, username: CurrentUser, cashier: CashierDep) -> MovementResult:
+    record = cashier.move("deposit", username, body.amount)
     return MovementResult(message=f"Deposited {usd(body.amount)} USD", transaction_id=record.transaction_id,
                           timestamp=record.created_at)
 
 
 @router.post("/balance/withdraw", status_code=201)
-def withdraw(
-    body: AmountRequest, username: CurrentUser, ledger: LedgerDep, locks: LocksDep, settings: SettingsDep
-) -> MovementResult:
-    with locks.hold(username):
-        record = ledger.withdraw(username, body.amount, settings.daily_withdraw_limit)
+def withdraw(body: AmountRequest, username: CurrentUser, cashier: CashierDep) -> MovementResult:
+    record = cashier.move("withdraw", username, body.amount)
     return MovementResult(message=f"Withdrew {usd(body.amount)} USD", transaction_id=record.transaction_id,
                           timestamp=record.created_at)
 

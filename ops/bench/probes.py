@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from prometheus_client import CollectorRegistry
 from pynamodb.connection import Connection
 from redis import Redis
 
@@ -24,6 +25,7 @@ from apps.common.models import BalanceItem
 from apps.common.money import usd
 from apps.common.security import key_set_from_settings
 from apps.common.tokens import RevocationList, TokenVerifier
+from apps.order.metrics import OrderMetrics
 from apps.order.placing import OrderDesk
 from apps.order.schemas import CreateOrder
 from apps.order.settings import OrderSettings
@@ -57,7 +59,7 @@ def default_probes(
     ledger = Ledger(connection)
     locks = UserLocks(redis, settings.lock_ttl_ms, settings.lock_wait_ms)
     market = MarketData(redis)
-    desk = OrderDesk(ledger, locks, market, settings)
+    desk = OrderDesk(ledger, locks, market, settings, OrderMetrics(CollectorRegistry()))
     verifier = TokenVerifier(key_set_from_settings(settings), settings.jwt_issuer, settings.jwt_audience)
     revocations = RevocationList(redis)
     order = CreateOrder(order_type="market_buy", asset_id=asset_id, quantity=quantity)
