@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup test test-fast lint bench clean
+.PHONY: setup test test-fast lint bench clean up down status logs demo
 
 setup:
 	@$(PYTHON) ops/bootstrap.py
@@ -21,5 +21,22 @@ lint: setup
 bench: setup
 	@$(PY) -m ops.bench
 
+# The local stack: every component a real process on 127.0.0.1 (python -m ops.stack --help).
+up: setup
+	@$(PY) -m ops.stack up
+
+down:
+	@$(PY) -m ops.stack down
+
+status:
+	@$(PY) -m ops.stack status
+
+logs:
+	@$(PY) -m ops.stack logs $(if $(FOLLOW),--follow) $(COMPONENT)
+
+demo: setup
+	@$(PY) -m ops.demo
+
 clean:
 	rm -rf $(VENV) .cache .run
+

@@ -74,7 +74,7 @@ class ServerProcess:
             self.process.wait(timeout)
 
 
-def _spawn(
+def spawn(
     cmd: list[str], log_path: Path | None, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
@@ -102,7 +102,7 @@ def start_dynamodb_local(port: int, log_path: Path | None = None, timeout: float
     _refuse_busy_port(port, "DynamoDB Local")
     cmd = [java, "-Xms64m", "-Xmx512m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
            "-jar", str(jar), "-inMemory", "-sharedDb", "-port", str(port)]
-    process = _spawn(cmd, log_path, cwd=jar.parent)
+    process = spawn(cmd, log_path, cwd=jar.parent)
     wait_until(lambda: port_in_use(port), timeout, "DynamoDB Local", process)
     return ServerProcess("dynamodb-local", port, process, log_path)
 
@@ -110,7 +110,7 @@ def start_dynamodb_local(port: int, log_path: Path | None = None, timeout: float
 def start_moto(port: int, log_path: Path | None = None, timeout: float = 30.0) -> ServerProcess:
     """moto's server mode: the pip-only stand-in for DynamoDB."""
     _refuse_busy_port(port, "moto")
-    process = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_path)
+    process = spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_path)
     wait_until(lambda: port_in_use(port), timeout, "moto server", process)
     return ServerProcess("moto", port, process, log_path)
 
@@ -122,7 +122,7 @@ def start_redis(port: int, log_path: Path | None = None, timeout: float = 15.0) 
     _refuse_busy_port(port, "redis-server")
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
            "--protected-mode", "yes", "--daemonize", "no"]
-    process = _spawn(cmd, log_path)
+    process = spawn(cmd, log_path)
     wait_until(lambda: port_in_use(port), timeout, "redis-server", process)
     return ServerProcess("redis", port, process, log_path)
 
@@ -132,7 +132,7 @@ def start_fakeredis(port: int, log_path: Path | None = None, timeout: float = 15
     _refuse_busy_port(port, "fakeredis")
     code = ("import sys; from fakeredis import TcpFakeServer; "
             "TcpFakeServer(('127.0.0.1', int(sys.argv[1])), server_type='redis').serve_forever()")
-    process = _spawn([sys.executable, "-c", code, str(port)], log_path)
+    process = spawn([sys.executable, "-c", code, str(port)], log_path)
     wait_until(lambda: port_in_use(port), timeout, "fakeredis server", process)
     return ServerProcess("fakeredis", port, process, log_path)
 
@@ -142,6 +142,35 @@ def _refuse_busy_port(port: int, what: str) -> None:
         raise ServerError(f"port {port} is already in use: cannot start {what} there")
 
 
+def app_command(app: str, port: int) -> list[str]:
+    """The one way every tool here runs an app: uvicorn, its factory, loopback, no proxy-header rewriting."""
+    return [sys.executable, "-m", "uvicorn", f"apps.{app}.main:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+            # the gateway alone decides whose X-Forwarded-For to believe (GATEWAY_TRUSTED_PROXIES)
+            "--no-proxy-headers"]
+
+
+def launch_app(app: str, port: int, env: dict[str, str], log_path: Path | None = None) -> ServerProcess:
+    """Starts one platform app (``auth``, ``user``...) as a uvicorn process without waiting for it."""
+    _refuse_busy_port(port, f"the {app} app")
+    return ServerProcess(app, port, spawn(app_command(app, port), log_path, cwd=REPO, env=env), log_path)
+
+
+def http_ok(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=1.0, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_healthy(server: ServerProcess, timeout: float = 30.0, path: str = "/health") -> ServerProcess:
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{server.port}{path}"), timeout, f"{server.name} app",
+               server.process)
+    return server
+
+
 def start_app(
     app: str,
     port: int,
@@ -149,21 +178,5 @@ def start_app(
     log_path: Path | None = None,
     timeout: float = 30.0,
 ) -> ServerProcess:
-    """One platform app (``auth``, ``user``...) as a uvicorn process, ready when /health answers 200."""
-    import httpx
-
-    _refuse_busy_port(port, f"the {app} app")
-    cmd = [sys.executable, "-m", "uvicorn", f"apps.{app}.main:create_app", "--factory",
-           "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-           # the gateway alone decides whose X-Forwarded-For to believe (GATEWAY_TRUSTED_PROXIES)
-           "--no-proxy-headers"]
-    process = _spawn(cmd, log_path, cwd=REPO, env=env)
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0, trust_env=False).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(healthy, timeout, f"{app} app", process)
-    return ServerProcess(app, port, process, log_path)
+    """One platform app as a uvicorn process, ready when /health answers 200."""
+    return wait_healthy(launch_app(app, port, env, log_path), timeout)

@@ -20,7 +20,7 @@ from apps.common.errors import install_error_handlers
 from apps.common.logs import configure_logging
 from apps.common.metrics import HttpMetrics
 from apps.common.middleware import ObservabilityMiddleware
-from apps.common.models import ALL_MODELS, bind_models, dynamodb_connection
+from apps.common.models import bind_models
 from apps.common.redis_client import make_redis
 from apps.common.security import key_set_from_settings
 from apps.common.settings import PlatformSettings
@@ -54,10 +54,8 @@ def build_context(
     dependency_metrics: DependencyMetrics,
     keys: KeySet | None = None,
 ) -> ServiceContext:
-    bind_models(settings)
-    dynamodb = dynamodb_connection(settings)
-    for client in [dynamodb.client, *(model._get_connection().connection.client for model in ALL_MODELS)]:
-        dependency_metrics.instrument_dynamodb(client)
+    dynamodb = bind_models(settings)
+    dependency_metrics.instrument_dynamodb(dynamodb.client)
     redis = make_redis(settings, dependency_metrics)
     return ServiceContext(
         service=service,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
+from pynamodb.connection.base import MetaTable
 
 from apps.common.models.attributes import TableModel
 from apps.common.models.inventory import AssetItem
@@ -18,6 +19,7 @@ from apps.common.models.users import (
     UserItem,
 )
 from apps.common.settings import PlatformSettings
+from apps.common.tables import TABLES
 
 ALL_MODELS: tuple[type[TableModel], ...] = (
     UserItem,
@@ -45,20 +47,26 @@ def _credentials(settings: PlatformSettings) -> tuple[str | None, str | None]:
     return None, None  # the default AWS resolution: IRSA role, instance profile, environment
 
 
-def bind_models(settings: PlatformSettings) -> None:
-    key_id, secret = _credentials(settings)
+def bind_models(settings: PlatformSettings) -> Connection:
+    """Points every model at its environment's table, all through one shared connection.
+
+    One botocore client serves every model and the transactions (PynamoDB would otherwise make one per
+    model class, each with its own copy of the service description), and the table schemas it knows
+    are built from the table definition itself.
+    """
+    shared = dynamodb_connection(settings)
+    for table in TABLES:
+        shared.add_meta_table(MetaTable(table.create_table_request(settings.table_prefix)))
     for model in ALL_MODELS:
         meta = model.Meta
         meta.table_name = model.definition.physical_name(settings.table_prefix)
         meta.host = settings.aws_endpoint_url
         meta.region = settings.aws_region
-        meta.connect_timeout_seconds = settings.dynamodb_timeout_seconds  # type: ignore[assignment]
-        meta.read_timeout_seconds = settings.dynamodb_timeout_seconds  # type: ignore[assignment]
-        meta.max_retry_attempts = 2
-        meta.max_pool_connections = MAX_POOL_CONNECTIONS
-        meta.aws_access_key_id = key_id
-        meta.aws_secret_access_key = secret
-        model._connection = None
+        table_connection = TableConnection(meta.table_name, region=settings.aws_region,
+                                           host=settings.aws_endpoint_url)
+        table_connection.connection = shared
+        model._connection = table_connection
+    return shared
 
 
 def dynamodb_connection(settings: PlatformSettings) -> Connection:

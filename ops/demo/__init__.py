@@ -1,0 +1,1 @@
+"""``make demo``: the local stack, a narrated walkthrough of every API, then a live status view."""

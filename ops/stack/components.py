@@ -1,0 +1,132 @@
+"""Starting each component of the local stack: the AWS endpoint, Redis, the apps and Prometheus."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from ops.keys import KeyPair, local_platform_env
+from ops.servers import (
+    REPO,
+    ServerError,
+    ServerProcess,
+    dynamodb_local_jar,
+    http_ok,
+    launch_app,
+    port_in_use,
+    spawn,
+    start_dynamodb_local,
+    start_fakeredis,
+    start_moto,
+    start_redis,
+    wait_until,
+)
+from ops.stack.config import APPS, StackSettings
+
+log = logging.getLogger(__name__)
+
+RULES_DIR = REPO / "dashboards" / "rules"
+# Local overrides of the gateway's generous defaults: the model-backed insights route gets a per-client
+# limit a short burst can meet (the walkthrough shows it), everything else stays at thousands a minute.
+LOCAL_GATEWAY_LIMITS = '{"insights": {"limit": 120, "period_seconds": 60}}'
+
+
+def start_aws_endpoint(settings: StackSettings) -> ServerProcess | None:
+    """DynamoDB at the address a LocalStack container would have; None when an external one is used."""
+    log_path = settings.logs_dir / "aws.log"
+    backend = settings.aws_backend
+    if backend == "localstack":
+        if not port_in_use(settings.aws_port):
+            raise ServerError(f"AWS_BACKEND=localstack but nothing listens on 127.0.0.1:{settings.aws_port}: "
+                              "start LocalStack first (docker compose up localstack)")
+        return None
+    if backend == "auto":
+        backend = "dynamodb-local" if shutil.which("java") and dynamodb_local_jar() else "moto"
+        if backend == "moto":
+            log.info("Java or the DynamoDB Local jar is missing (`make setup` installs the jar): using moto")
+    if backend == "dynamodb-local":
+        return start_dynamodb_local(settings.aws_port, log_path)
+    return start_moto(settings.aws_port, log_path)
+
+
+def start_redis_backend(settings: StackSettings) -> ServerProcess:
+    log_path = settings.logs_dir / "redis.log"
+    backend = settings.redis_backend
+    if backend == "auto":
+        backend = "redis-server" if shutil.which("redis-server") else "fakeredis"
+        if backend == "fakeredis":
+            log.info("redis-server is missing (apt-get install redis-server): using fakeredis' TCP server")
+    if backend == "redis-server":
+        return start_redis(settings.redis_port, log_path)
+    return start_fakeredis(settings.redis_port, log_path)
+
+
+def apps_environment(settings: StackSettings, keys: KeyPair, passthrough: dict[str, str]) -> dict[str, str]:
+    """One environment for every app: the shared contract plus each app's own settings."""
+    env = {
+        **passthrough,
+        **local_platform_env(settings.aws_port, settings.redis_port, settings.table_prefix, keys.public_pem),
+        "LOG_LEVEL": "INFO",
+        "AUTH_JWT_PRIVATE_KEY": keys.private_pem,
+        "GATEWAY_RATE_LIMITS": LOCAL_GATEWAY_LIMITS,
+    }
+    for app in APPS:
+        if app != "gateway":
+            env[f"GATEWAY_{app.upper()}_URL"] = settings.app_url(app)
+    return env
+
+
+def launch_apps(settings: StackSettings, env: dict[str, str]) -> Iterator[ServerProcess]:
+    """Launches the apps one by one, so a caller can stop those already started if a later one fails."""
+    for app in APPS:
+        yield launch_app(app, settings.app_port(app), env, settings.logs_dir / f"{app}.log")
+
+
+def prometheus_config(settings: StackSettings) -> dict[str, object]:
+    return {
+        "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+        "rule_files": [str(RULES_DIR / "*.yml")],
+        "scrape_configs": [
+            {
+                "job_name": app,
+                "static_configs": [{
+                    "targets": [f"127.0.0.1:{settings.app_port(app)}"],
+                    "labels": {"environment": "localstack"},
+                }],
+            }
+            for app in APPS
+        ],
+    }
+
+
+def start_prometheus(settings: StackSettings) -> ServerProcess | None:
+    binary = shutil.which("prometheus")
+    if binary is None:
+        log.warning("prometheus is not installed: the stack runs without it (`apt-get install prometheus`, "
+                    "or `make setup` as root)")
+        return None
+    folder = settings.run_dir / "prometheus"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "prometheus.yml"
+    config.write_text(yaml.safe_dump(prometheus_config(settings), sort_keys=False))
+    cmd = [binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
+           f"--web.listen-address=127.0.0.1:{settings.prometheus_port}", "--storage.tsdb.retention.time=2d",
+           "--web.enable-lifecycle"]
+    if port_in_use(settings.prometheus_port):
+        raise ServerError(f"port {settings.prometheus_port} is already in use: cannot start prometheus there")
+    process = spawn(cmd, settings.logs_dir / "prometheus.log", cwd=folder)
+    url = f"http://127.0.0.1:{settings.prometheus_port}/-/ready"
+    wait_until(lambda: http_ok(url), 30, "prometheus", process)
+    return ServerProcess("prometheus", settings.prometheus_port, process, settings.logs_dir / "prometheus.log")
+
+
+def log_path_of(server: ServerProcess) -> str | None:
+    return str(server.log_path) if server.log_path else None
+
+
+def rules_present() -> bool:
+    return any(Path(RULES_DIR).glob("*.yml"))

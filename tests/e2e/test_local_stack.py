@@ -1,0 +1,77 @@
+"""The local stack, brought up by the same code as `make up`, walked through, and torn down leaving
+nothing behind: once on DynamoDB Local and redis-server, once on the pip-only fallbacks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops.demo.walkthrough import run
+from ops.servers import free_port, port_in_use
+from ops.stack import runner
+from ops.stack.config import APPS, StackSettings
+from ops.stack.state import StackState, alive
+
+pytestmark = pytest.mark.e2e
+
+
+def _settings(run_dir: Path, **overrides: Any) -> StackSettings:
+    ports = {f"{app}_port": free_port() for app in APPS}
+    return StackSettings(run_dir=run_dir, aws_port=free_port(), redis_port=free_port(),
+                         prometheus_port=free_port(), **ports, **overrides)
+
+
+def _up_walk_down(settings: StackSettings) -> tuple[StackState, list[str]]:
+    state = runner.up(settings)
+    try:
+        rows = runner.status(settings)
+        assert rows and all(row.running and row.healthy is not False for row in rows)
+        lines: list[str] = []
+        results = run(settings.gateway_url, say=lines.append)
+        assert {r.status for r in results} >= {200, 201, 401, 422, 429}
+        assert any("429 after" in line for line in lines)
+    finally:
+        assert runner.down(settings) == []
+    return state, lines
+
+
+def _nothing_left(state: StackState, settings: StackSettings) -> None:
+    pids = [c.pid for c in state.components if c.pid]
+    assert pids and not [pid for pid in pids if alive(pid)]
+    assert not settings.state_file.exists()
+    assert runner.status(settings) == []
+
+
+def test_stack_on_dynamodb_local_and_redis_server_with_prometheus(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, aws_backend="dynamodb-local", redis_backend="redis-server")
+    state, _ = _up_walk_down(settings)
+    kinds = {c.name: c.kind for c in state.components}
+    assert kinds["dynamodb-local"] == "dynamodb-local" and kinds["redis"] == "redis"
+    assert "prometheus" in kinds
+    _nothing_left(state, settings)
+
+
+def test_stack_on_the_pip_only_fallbacks(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, aws_backend="moto", redis_backend="fakeredis", with_prometheus=False)
+    state, _ = _up_walk_down(settings)
+    assert {c.name for c in state.components} >= {"moto", "fakeredis", *APPS}
+    _nothing_left(state, settings)
+
+
+def test_a_busy_port_is_a_clear_error_and_nothing_is_left_running(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, aws_backend="dynamodb-local", redis_backend="redis-server",
+                         with_prometheus=False)
+    import socket
+
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", settings.gateway_port))
+        blocker.listen()
+        with pytest.raises(runner.StackError, match=f"port {settings.gateway_port} is already in use"):
+            runner.up(settings)
+    assert not settings.state_file.exists()
+    time.sleep(3)  # long enough for any orphaned app to have bound its port
+    for port in (settings.aws_port, settings.redis_port, settings.auth_port, settings.insights_port):
+        assert not port_in_use(port), f"port {port} still served after the failed start"
