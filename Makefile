@@ -15,7 +15,7 @@ test-fast: setup
 	@$(PY) -m pytest -q -m "unit"
 
 lint: setup
-	@$(PY) -m ruff check --quiet apps ops tests
+	@$(PY) -m ruff check --quiet apps ops tests dashboards
 	@$(PY) -m mypy
 
 bench: setup
@@ -39,4 +39,14 @@ demo: setup
 
 clean:
 	rm -rf $(VENV) .cache .run
+
+# Monitoring as code (dashboards/): regenerate the committed JSON and rule files; push them to a Grafana.
+.PHONY: dashboards dashboards-provision
+dashboards: setup
+	@$(PY) -m dashboards
+
+# make dashboards-provision GRAFANA_URL=http://127.0.0.1:3000 GRAFANA_TOKEN=<service-account token>
+# Command-line variables reach the recipe's environment; the token never appears on a command line.
+dashboards-provision: setup
+	@$(PY) -m ops.grafana
 

@@ -44,3 +44,18 @@ def drop_tables(connection: Connection, prefix: str) -> None:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
+
+
+def main() -> None:
+    """``python -m ops.tables``: creates the environment's missing tables (local stacks, compose)."""
+    from apps.common.models import dynamodb_connection
+    from apps.common.settings import PlatformSettings
+
+    logging.basicConfig(level=logging.INFO, format="tables: %(message)s")
+    settings = PlatformSettings()
+    created = ensure_tables(dynamodb_connection(settings), settings.table_prefix)
+    log.info("created %s", ", ".join(created) if created else "nothing: every table exists")
+
+
+if __name__ == "__main__":
+    main()

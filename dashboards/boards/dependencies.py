@@ -1,0 +1,28 @@
+"""Dependencies: DynamoDB and Redis as the apps see them, and the price feed that fills Redis."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+
+from dashboards.boards.common import board
+from dashboards.panels import dependencies as p
+
+UID = "cnop-dependencies"
+
+
+def build() -> dashboard.Dashboard:
+    built = board(UID, "CNOP / Dependencies", "DynamoDB and Redis latency and errors by operation; price-feed age.")
+    for dependency in ("dynamodb", "redis"):
+        built = (
+            built.with_row(dashboard.Row(p.NAMES[dependency]))
+            .with_panel(p.latency(dependency).span(8))
+            .with_panel(p.calls(dependency).span(8))
+            .with_panel(p.errors(dependency).span(8))
+        )
+    return (
+        built.with_row(dashboard.Row("Price feed"))
+        .with_panel(p.price_feed_age().span(4).height(8))
+        .with_panel(p.price_feed_leaders().span(4).height(8))
+        .with_panel(p.price_feed_age_over_time().span(8))
+        .with_panel(p.price_feed_ticks().span(8))
+    )

@@ -1,0 +1,1 @@
+"""One builder function per panel; layout (rows, widths) is the boards' business."""

@@ -1,0 +1,1 @@
+"""PromQL for panels and rules, kept apart from layout: every function returns expressions, never panels."""
