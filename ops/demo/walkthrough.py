@@ -110,6 +110,8 @@ def run(gateway_url: str, say: Callable[[str], None] = print) -> list[StepResult
         say("== the guard rails")
         walk.call("bad token", "GET", "/api/v1/balance", 401, ("code", "message"), auth=False,
                   headers={"Authorization": "Bearer not.a.token"})
+        walk.call("withdraw beyond the balance", "POST", "/api/v1/balance/withdraw", 422, ("code", "detail"),
+                  json={"amount": 4999})
         walk.call("buy beyond the balance", "POST", "/api/v1/orders", 422, ("code", "detail"),
                   json={"order_type": "market_buy", "asset_id": "ETH", "quantity": "2.5"})
         walk.call("sell more than held", "POST", "/api/v1/orders", 422, ("code", "detail"),
