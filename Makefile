@@ -50,3 +50,37 @@ dashboards: setup
 dashboards-provision: setup
 	@$(PY) -m ops.grafana
 
+# Pulumi stacks (docs/deploy.md). STACK is localstack, dev or prod.
+STACK ?= localstack
+.PHONY: plan preview deploy kind-up kind-load
+
+plan: setup
+	@$(PY) -m ops.plan $(STACK)
+
+preview: setup
+	@$(PY) -m ops.pulumi_cli preview $(STACK)
+
+deploy: setup
+	@$(PY) -m ops.pulumi_cli deploy $(STACK)
+
+kind-up: setup
+	@$(PY) -m ops.kind up
+
+kind-load: setup
+	@$(PY) -m ops.kind load
+
+# Load and security validation with Locust (docs/loadtesting.md). Without HOST a fresh local stack is
+# brought up on free ports and torn down afterwards; HOST=http://127.0.0.1:8080 targets the one `make up`
+# started (127.0.0.1 only). WORKERS=N runs a Locust master and N workers. A breached gate exits non-zero.
+PROFILE ?= smoke
+.PHONY: loadtest security lint-loadtests
+
+loadtest: setup
+	@$(PY) -m ops.loadtest run --profile $(PROFILE) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
+
+security: setup
+	@$(PY) -m ops.loadtest security $(if $(HOST),--host $(HOST))
+
+lint: lint-loadtests
+lint-loadtests: setup
+	@$(PY) -m ruff check --quiet loadtests

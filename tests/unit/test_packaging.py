@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_every_python_package_is_listed() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     found = {"cnop_platform"}
-    for top in ("apps", "dashboards", "ops"):
+    for top in ("apps", "dashboards", "loadtests", "ops", "platform_policy", "stacks"):
         for init in (REPO / top).rglob("__init__.py"):
             found.add(".".join(init.parent.relative_to(REPO).parts))
     assert found == set(config["packages"])
