@@ -7,14 +7,13 @@ Login, logout and the JWKS are in ``test_auth_sessions.py``; the profile and tok
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from apps.common.models import BalanceItem, EmailClaimItem, UserItem
-from tests.support.users import PASSWORD, registration, unique_username
+from tests.support.users import PASSWORD, registration, unique_username, years_ago
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +32,6 @@ def profile_of(auth: Any, username: str, password: str = PASSWORD) -> dict[str, 
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def years_ago(years: int, days: int = 0) -> str:
-    today = date.today()
-    try:
-        anniversary = today.replace(year=today.year - years)
-    except ValueError:  # today is 29 February
-        anniversary = today.replace(year=today.year - years, day=28)
-    return (anniversary + timedelta(days=days)).isoformat()
 
 
 def assert_rejected(response: Any, field: str) -> None:

@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 import jwt
@@ -21,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from apps.common.models import EmailClaimItem
 from apps.common.settings import PlatformSettings
-from tests.support.users import TestUser, register_and_login, registration, unique_username
+from tests.support.users import TestUser, register_and_login, registration, unique_username, years_ago
 
 pytestmark = pytest.mark.integration
 
@@ -237,15 +236,6 @@ def test_an_update_moves_updated_at_but_not_created_at(auth_app: Any, full_user:
     assert after["created_at"] == before["created_at"]
 
 
-def _born_years_ago(years: int, days: int = 0) -> str:
-    today = date.today()
-    try:
-        anniversary = today.replace(year=today.year - years)
-    except ValueError:  # today is 29 February
-        anniversary = today.replace(year=today.year - years, day=28)
-    return (anniversary + timedelta(days=days)).isoformat()
-
-
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -262,8 +252,8 @@ def _born_years_ago(years: int, days: int = 0) -> str:
         ("last_name", "  "),
         ("last_name", "javascript:alert(1)"),
         ("last_name", "<script>alert(1)</script>"),
-        ("date_of_birth", _born_years_ago(13, days=1)),
-        ("date_of_birth", _born_years_ago(121)),
+        ("date_of_birth", years_ago(13, days=1)),
+        ("date_of_birth", years_ago(121)),
         ("date_of_birth", "not-a-date"),
     ],
 )

@@ -14,7 +14,6 @@ from apps.common.models import dynamodb_connection
 from apps.common.settings import PlatformSettings
 from apps.common.tables import USERS
 from tests.conftest import app_settings
-from tests.support.market import listed_asset
 from tests.support.trading import buy, cache_items, deposit, insights, metric
 from tests.support.users import TestUser, register_and_login
 
@@ -26,20 +25,6 @@ DAY_SECONDS = 86400
 
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
-
-
-@pytest.fixture(scope="module")
-def coin(tables: PlatformSettings, redis_client: Any) -> str:
-    return listed_asset(redis_client, "20.00")
-
-
-@pytest.fixture
-def investor(auth_app: Any, user_app: Any, order_app: Any, coin: str) -> TestUser:
-    """1000 USD deposited, then 2.5 of the coin bought at 20: 950 cash, 50 in the coin."""
-    user = register_and_login(auth_app)
-    deposit(user_app, user, 1000)
-    buy(order_app, user, coin, "2.5")
-    return user
 
 
 def test_insights_need_a_token(insights_app: Any) -> None:

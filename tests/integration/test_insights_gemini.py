@@ -17,9 +17,8 @@ from pydantic import SecretStr
 from apps.common.settings import PlatformSettings
 from tests.conftest import app_settings
 from tests.support.fake_gemini import RETRY_DELAY_SECONDS, Behaviour, FakeGemini
-from tests.support.market import listed_asset
-from tests.support.trading import buy, cache_items, deposit, insights, metric
-from tests.support.users import TestUser, register_and_login
+from tests.support.trading import cache_items, insights, metric
+from tests.support.users import TestUser
 
 pytestmark = pytest.mark.integration
 
@@ -49,19 +48,6 @@ def gemini_app(tables: PlatformSettings, fake_gemini: FakeGemini) -> Iterator[An
     )
     with TestClient(create_app(settings)) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def coin(tables: PlatformSettings, redis_client: Any) -> str:
-    return listed_asset(redis_client, "20.00")
-
-
-@pytest.fixture
-def investor(auth_app: Any, user_app: Any, order_app: Any, coin: str) -> TestUser:
-    user = register_and_login(auth_app)
-    deposit(user_app, user, 1000)
-    buy(order_app, user, coin, "2.5")
-    return user
 
 
 def test_gemini_writes_the_analysis_from_a_bounded_prompt(gemini_app: Any, fake_gemini: FakeGemini,

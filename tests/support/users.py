@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 PASSWORD = "Str0ng!Passw0rd"
@@ -46,3 +47,13 @@ def register_and_login(auth: Any, username: str | None = None) -> TestUser:
     login = auth.post("/auth/login", json={"username": body["username"], "password": PASSWORD})
     assert login.status_code == 200, login.text
     return TestUser(body["username"].lower(), login.json()["access_token"])
+
+
+def years_ago(years: int, days: int = 0) -> str:
+    """The ISO date of the day ``years`` ago (plus ``days``): a birth date of that age."""
+    today = date.today()
+    try:
+        anniversary = today.replace(year=today.year - years)
+    except ValueError:  # today is 29 February
+        anniversary = today.replace(year=today.year - years, day=28)
+    return (anniversary + timedelta(days=days)).isoformat()
