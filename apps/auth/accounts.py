@@ -24,6 +24,10 @@ class EmailTaken(Conflict):
     code = "email_taken"
 
 
+class ProfileChanged(Conflict):
+    code = "profile_changed"
+
+
 class Accounts:
     def __init__(self, connection: Connection, hasher: PasswordHasher):
         self.connection = connection
@@ -91,18 +95,21 @@ class Accounts:
             raise EmailTaken("Email already registered")
         fields["updated_at"] = now_iso()
         tx = LabelledTransaction()
+        # Conditional on the email read above: of concurrent email changes only one commits, so no claim
+        # is ever left behind for an address the user no longer has.
         tx.update("user", user, [getattr(UserItem, name).set(value) for name, value in fields.items()],
-                  condition=UserItem.username.exists())
+                  condition=UserItem.username.exists() & (UserItem.email == user.email))
         if new_email is not None:
             tx.put("email", EmailClaimItem(EmailClaimItem.key_for(new_email), owner=username),
                    condition=EmailClaimItem.claim.does_not_exist())
-            tx.delete("old_email", EmailClaimItem(EmailClaimItem.key_for(user.email)))
+            tx.delete("old_email", EmailClaimItem(EmailClaimItem.key_for(user.email)),
+                      condition=EmailClaimItem.owner == username)
         try:
             tx.commit(self.connection)
         except TransactionRefused as refused:
             if "email" in refused.labels:
                 raise EmailTaken("Email already registered") from None
-            raise NotFound("User not found", code="user_not_found") from None
+            raise ProfileChanged("The profile changed during this update, please retry") from None
         return self.profile(username)
 
     def _email_owner(self, email: str) -> str | None:

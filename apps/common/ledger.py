@@ -7,6 +7,7 @@ sum of a user's transaction records is always their balance, and no balance or h
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from decimal import Decimal
 from pynamodb.connection import Connection
 
 from apps.common.clock import iso_z, utc_now
-from apps.common.errors import Unprocessable
+from apps.common.errors import ServiceBusy, Unprocessable
 from apps.common.ids import time_ordered_id
 from apps.common.models import (
     AssetBalanceItem,
@@ -28,6 +29,8 @@ from apps.common.models import (
 from apps.common.transactions import LabelledTransaction, TransactionRefused
 
 DAILY_TOTALS_KEEP_SECONDS = 3 * 86400
+
+log = logging.getLogger(__name__)
 
 
 class InsufficientBalance(Unprocessable):
@@ -103,7 +106,9 @@ class Ledger:
         except TransactionRefused as refused:
             if "daily_limit" in refused.labels:
                 raise DailyLimitExceeded(f"Amount exceeds the daily {kind} limit of {daily_limit}") from None
-            raise InsufficientBalance("Insufficient balance for this withdrawal") from None
+            if refused.labels == {"balance"} and kind == "withdraw":
+                raise InsufficientBalance("Insufficient balance for this withdrawal") from None
+            raise _unexpected(refused) from None
         return record
 
     def trade(self, trade: Trade) -> OrderItem:
@@ -155,7 +160,16 @@ class Ledger:
         except TransactionRefused as refused:
             if "idempotency" in refused.labels:
                 raise DuplicateIdempotencyKey(trade.idempotency_key) from None
-            if "holding" in refused.labels:
+            if refused.labels == {"holding"} and not buying:
                 raise InsufficientHoldings(f"Insufficient {trade.asset_id} balance for this sell") from None
-            raise InsufficientBalance("Insufficient USD balance for this buy") from None
+            if refused.labels == {"balance"} and buying:
+                raise InsufficientBalance("Insufficient USD balance for this buy") from None
+            raise _unexpected(refused) from None
         return order
+
+
+def _unexpected(refused: TransactionRefused) -> ServiceBusy:
+    """A condition that only a concurrent writer or a lost answer can fail (an existing record or order,
+    a missing balance): nothing was written, and the client should retry rather than be told no."""
+    log.warning("transaction refused on %s", ", ".join(sorted(refused.labels)))
+    return ServiceBusy("The operation could not be completed, please retry", code="retry_later")

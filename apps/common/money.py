@@ -1,8 +1,8 @@
-"""Money arithmetic: decimals only, cents rounded half-up."""
+"""Money arithmetic: decimals only; shown amounts rounded half-up, traded amounts always in the platform's favour."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -10,6 +10,16 @@ ZERO = Decimal("0")
 
 def usd(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def charge(value: Decimal) -> Decimal:
+    """What a buyer pays for ``value``: rounded up to the cent, never in the buyer's favour."""
+    return value.quantize(CENT, rounding=ROUND_CEILING)
+
+
+def credit(value: Decimal) -> Decimal:
+    """What a seller receives for ``value``: rounded down to the cent, never in the seller's favour."""
+    return value.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def usd_str(value: Decimal) -> str:

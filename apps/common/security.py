@@ -42,7 +42,7 @@ def verified_claims(
         claims = verifier.decode(credentials.credentials)
     except InvalidToken as exc:
         raise NotAuthenticated("Invalid or expired token") from exc
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # the auth app's JWKS could not be fetched or read
         raise NotAuthenticated("Token keys are unavailable, please retry") from exc
     if revocations.is_revoked(claims.jti):
         raise NotAuthenticated("Token has been revoked")

@@ -57,7 +57,7 @@ class KeySet:
         self._keys: dict[str, ec.EllipticCurvePublicKey] = {}
         self._fetch = fetch
         self._min_refresh = min_refresh_seconds
-        self._last_refresh = 0.0
+        self._last_refresh = -min_refresh_seconds
         self._lock = threading.Lock()
 
     @classmethod
@@ -88,7 +88,7 @@ class KeySet:
         if self._fetch is None:
             return
         with self._lock:
-            if time.monotonic() - self._last_refresh < self._min_refresh and self._keys:
+            if time.monotonic() - self._last_refresh < self._min_refresh:
                 return
             self._last_refresh = time.monotonic()
             self.load_jwks(self._fetch())

@@ -8,6 +8,7 @@ for each item in the same order, so a cancelled transaction says *which* conditi
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -46,10 +47,13 @@ class LabelledTransaction:
         self._steps.append(("update", label, lambda tx: tx.update(item, actions, condition=condition)))
 
     def commit(self, connection: Connection) -> None:
+        """Commits, retrying conflicts. One client request token for every attempt, so a commit whose
+        answer was lost and that botocore sends again is not applied twice (DynamoDB's idempotency)."""
         ordered = sorted(self._steps, key=lambda step: _KIND_ORDER.index(step[0]))
+        token = uuid.uuid4().hex
         for attempt in range(CONFLICT_RETRIES):
             try:
-                with TransactWrite(connection=connection) as tx:
+                with TransactWrite(connection=connection, client_request_token=token) as tx:
                     for _, _, add in ordered:
                         add(tx)
                 return

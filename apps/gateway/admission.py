@@ -97,10 +97,13 @@ class AdmissionControl:
         interval_ms = rule.period_seconds * 1000 / rule.limit
         args = ["1" if jti else "0", "1" if login else "0", repr(interval_ms), str(rule.limit)]
         code, remaining, reset_ms, retry_ms = await self._script(keys=keys, args=args)
+        outcome = _OUTCOMES[int(code)]
+        refused = outcome in ("rate_limited", "blocked")
         return Admission(
-            outcome=_OUTCOMES[int(code)],
+            outcome=outcome,
             limit=rule.limit,
             remaining=int(remaining),
             reset_seconds=math.ceil(float(reset_ms) / 1000),
-            retry_after_seconds=max(1, math.ceil(float(retry_ms) / 1000)) if retry_ms else 0,
+            # Lua returns integers: a wait under a millisecond arrives as 0, and is still a wait
+            retry_after_seconds=max(1, math.ceil(float(retry_ms) / 1000)) if refused else 0,
         )

@@ -63,6 +63,10 @@ class CircuitBreaker:
             self._opened_at = self._clock()
             self._move(OPEN)
 
+    def abandon(self) -> None:
+        """A call that ended with no outcome (cancelled, failed before sending): lets the next probe through."""
+        self._probe_in_flight = False
+
     def retry_after_seconds(self) -> int:
         return max(1, round(self.cooldown - (self._clock() - self._opened_at)))
 

@@ -17,6 +17,7 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding",
 }
+_NOT_FORWARDED = {name.encode() for name in HOP_BY_HOP | {"x-request-id", "x-forwarded-for", "x-authenticated-user"}}
 # Response headers the gateway sets itself.
 REPLACED_RESPONSE_HEADERS = HOP_BY_HOP | {"x-request-id", "server", "date"}
 
@@ -34,7 +35,7 @@ class Upstream:
                                 max_keepalive_connections=settings.max_connections_per_upstream),
         )
 
-    async def forward(self, method: str, path_and_query: str, headers: list[tuple[str, str]],
+    async def forward(self, method: str, path_and_query: str, headers: list[tuple[bytes, bytes]],
                       body: bytes) -> Response:
         if not self.breaker.allow():
             self.metrics.breaker_rejections.labels(self.name).inc()
@@ -46,7 +47,10 @@ class Upstream:
         try:
             request = self.client.build_request(method, path_and_query, headers=headers, content=body)
             answer = await self.client.send(request)
-        except httpx.HTTPError as exc:
+        except BaseException as exc:
+            if not isinstance(exc, httpx.HTTPError):
+                self.breaker.abandon()  # cancelled or failed before any answer: free a half-open probe
+                raise
             self.breaker.record_failure()
             self.metrics.upstream_duration.labels(self.name, "error").observe(time.perf_counter() - started)
             reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "is unreachable"
@@ -71,15 +75,14 @@ class Upstream:
         await self.client.aclose()
 
 
-def upstream_headers(incoming: list[tuple[bytes, bytes]], client: str, username: str | None) -> list[tuple[str, str]]:
-    headers = [
-        (k.decode("latin-1"), v.decode("latin-1"))
-        for k, v in incoming
-        if k.decode("latin-1").lower() not in HOP_BY_HOP | {"x-request-id", "x-forwarded-for",
-                                                           "x-authenticated-user"}
-    ]
-    headers.append(("x-request-id", request_id_var.get()))
-    headers.append(("x-forwarded-for", client))
+def upstream_headers(
+    incoming: list[tuple[bytes, bytes]], client: str, username: str | None
+) -> list[tuple[bytes, bytes]]:
+    """The client's headers as the bytes it sent (HTTP allows obs-text: nothing is re-encoded), less
+    hop-by-hop ones and those only the gateway may set."""
+    headers = [(name, value) for name, value in incoming if name.lower() not in _NOT_FORWARDED]
+    headers.append((b"x-request-id", request_id_var.get().encode()))
+    headers.append((b"x-forwarded-for", client.encode()))
     if username is not None:
-        headers.append(("x-authenticated-user", username))
+        headers.append((b"x-authenticated-user", username.encode()))
     return headers

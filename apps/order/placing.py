@@ -12,7 +12,7 @@ from apps.common.ledger import DuplicateIdempotencyKey, Ledger, Trade
 from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.models import IdempotencyItem, OrderItem
-from apps.common.money import ZERO, plain, usd
+from apps.common.money import CENT, ZERO, charge, credit, plain, usd
 from apps.order.metrics import OrderMetrics
 from apps.order.schemas import CreateOrder
 from apps.order.settings import OrderSettings
@@ -65,12 +65,13 @@ class OrderDesk:
             price = self.market.price(request.asset_id, asset)
             if price is None or price <= ZERO:
                 raise ServiceBusy("No current price for this asset, please retry", code="price_unavailable")
-            total = usd(request.quantity * price)
-            if total > self.settings.max_notional_usd:
-                raise Unprocessable(f"Order value {total} exceeds the maximum of {self.settings.max_notional_usd}",
-                                    code="order_value_too_large")
-            if total <= ZERO:
-                raise Unprocessable("Order value rounds to less than one cent", code="order_value_too_small")
+            notional = request.quantity * price
+            if notional > self.settings.max_notional_usd:
+                raise Unprocessable(f"Order value {usd(notional)} exceeds the maximum of "
+                                    f"{self.settings.max_notional_usd}", code="order_value_too_large")
+            if notional < CENT:
+                raise Unprocessable("Order value is less than one cent", code="order_value_too_small")
+            total = charge(notional) if request.order_type == "market_buy" else credit(notional)
             trade = Trade(
                 username=username, order_id=f"ord_{time_ordered_id()}", order_type=request.order_type,
                 asset_id=request.asset_id, quantity=request.quantity, price=price, total_amount=total,

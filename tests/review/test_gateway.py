@@ -1,0 +1,128 @@
+"""Review findings on the gateway: 500s from forwarded headers and a circuit breaker that never recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from apps.gateway.breaker import HALF_OPEN, OPEN, CircuitBreaker
+from apps.gateway.metrics import GatewayMetrics
+from apps.gateway.proxy import Upstream
+from apps.gateway.settings import GatewaySettings
+from ops.servers import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+class FlakyUpstream:
+    """A real HTTP server on 127.0.0.1: /health always 200, other paths 500 while ``failing``."""
+
+    def __init__(self) -> None:
+        self.failing = False
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status = 500 if owner.failing and self.path != "/health" else 200
+                body = json.dumps({"status": "healthy"} if self.path == "/health" else {"data": []}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def flaky_upstream() -> Iterator[FlakyUpstream]:
+    upstream = FlakyUpstream()
+    yield upstream
+    upstream.stop()
+
+
+def test_non_ascii_header_value_does_not_answer_500(gateway_url: str) -> None:
+    with httpx.Client(base_url=gateway_url) as api:
+        answer = api.get("/api/v1/inventory/assets", headers={"X-Client-Note": "caf\xe9".encode("latin-1")})
+    assert answer.status_code != 500
+
+
+def test_breaker_recovers_after_a_probe_that_raised(start_gateway: Any, flaky_upstream: FlakyUpstream) -> None:
+    gateway = start_gateway(GATEWAY_INVENTORY_URL=flaky_upstream.url, GATEWAY_BREAKER_FAILURE_THRESHOLD="1",
+                            GATEWAY_BREAKER_COOLDOWN_SECONDS="0.3")
+    with httpx.Client(base_url=gateway) as api:
+        flaky_upstream.failing = True
+        assert api.get("/api/v1/inventory/assets").status_code == 500  # upstream 5xx: the circuit opens
+        assert api.get("/api/v1/inventory/assets").headers.get("X-Circuit-State") == "open"
+        flaky_upstream.failing = False
+        time.sleep(0.5)
+        # The half-open probe slot goes to a request carrying a non-ASCII header (an unauthenticated client).
+        api.get("/api/v1/inventory/assets", headers={"X-Client-Note": "caf\xe9".encode("latin-1")})
+        time.sleep(0.5)
+        statuses = []
+        for _ in range(5):
+            statuses.append(api.get("/api/v1/inventory/assets").status_code)
+            time.sleep(0.4)
+    assert 200 in statuses, statuses
+
+
+class HangingServer:
+    """Accepts connections on 127.0.0.1 and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_breaker_recovers_after_a_cancelled_probe(platform_settings: Any) -> None:
+    from prometheus_client import CollectorRegistry
+
+    hanging = HangingServer()
+    clock = [0.0]
+    breaker = CircuitBreaker("inventory", failure_threshold=1, cooldown_seconds=1.0, half_open_successes=1,
+                             clock=lambda: clock[0])
+    settings = GatewaySettings(**{**platform_settings.model_dump(), "read_timeout_seconds": 30.0})
+    upstream = Upstream("inventory", hanging.url, settings, breaker, GatewayMetrics(CollectorRegistry()))
+
+    async def scenario() -> None:
+        breaker.record_failure()
+        assert breaker.state == OPEN
+        clock[0] = 2.0
+        probe = asyncio.create_task(upstream.forward("GET", "/inventory/assets", [], b""))
+        await asyncio.sleep(0.2)
+        assert breaker.state == HALF_OPEN
+        probe.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await probe
+        await upstream.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        hanging.close()
+    clock[0] = 1000.0
+    assert breaker.allow(), f"breaker stuck in {breaker.state} with a probe that will never finish"
