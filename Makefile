@@ -15,7 +15,7 @@ test-fast: setup
 	@$(PY) -m pytest -q -m "unit"
 
 lint: setup
-	@$(PY) -m ruff check --quiet apps ops tests dashboards
+	@$(PY) -m ruff check --quiet apps ops tests dashboards loadtests stacks platform platform_policy
 	@$(PY) -m mypy
 
 bench: setup
@@ -69,3 +69,14 @@ kind-up: setup
 kind-load: setup
 	@$(PY) -m ops.kind load
 
+# Load and security validation with Locust (docs/loadtesting.md). Without HOST a fresh local stack is
+# brought up on free ports and torn down afterwards; HOST=http://127.0.0.1:8080 targets the one `make up`
+# started (127.0.0.1 only). WORKERS=N runs a Locust master and N workers. A breached gate exits non-zero.
+PROFILE ?= smoke
+.PHONY: loadtest security
+
+loadtest: setup
+	@$(PY) -m ops.loadtest run --profile $(PROFILE) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
+
+security: setup
+	@$(PY) -m ops.loadtest security $(if $(HOST),--host $(HOST))

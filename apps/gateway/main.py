@@ -22,9 +22,10 @@ from apps.gateway.admission import AdmissionControl
 from apps.gateway.breaker import CircuitBreaker
 from apps.gateway.bruteforce import LoginGuard
 from apps.gateway.clients import ClientAddresses, GatewayTokens
-from apps.gateway.errors import BAD_REQUEST, gateway_error
+from apps.gateway.errors import BAD_REQUEST, UPSTREAM_UNAVAILABLE, gateway_error
 from apps.gateway.headers import SecurityHeadersMiddleware, StrictCORSMiddleware
 from apps.gateway.metrics import GatewayMetrics
+from apps.gateway.openapi import fetch_documents, merge_documents
 from apps.gateway.pipeline import Gateway
 from apps.gateway.proxy import Upstream
 from apps.gateway.route_table import ROUTES, RouteSpec
@@ -105,7 +106,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await gateway.tokens.http.aclose()
             await gateway.redis.aclose()
 
-    app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     for spec in ROUTES:
         app.add_api_route(spec.path, _endpoint(spec), methods=list(spec.methods), include_in_schema=True,
                           tags=[spec.upstream])
@@ -117,6 +118,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/metrics", tags=["operations"])
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def public_contract(request: Request) -> Response:
+        """The apps' documents merged under the public paths, built once all of them could be read."""
+        contract = getattr(request.app.state, "contract", None)
+        if contract is None:
+            gateway: Gateway = request.app.state.gateway
+            try:
+                documents = await fetch_documents({name: up.client for name, up in gateway.upstreams.items()})
+            except (httpx.HTTPError, ValueError):
+                return gateway_error(503, UPSTREAM_UNAVAILABLE, "The services' API descriptions are unavailable")
+            contract = merge_documents(documents, ROUTES, "cnop public API", app.version)
+            request.app.state.contract = contract
+        return JSONResponse(contract)
 
     @app.exception_handler(HTTPException)
     async def unknown_route(_: Request, exc: HTTPException) -> Response:

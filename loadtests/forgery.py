@@ -1,0 +1,82 @@
+"""Tokens an attacker could present: minted with the security slice's own key (expired, wrong audience...)
+or with no valid signature at all (tampered, unsigned, another key, HMAC with the public key)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from apps.common.tokens import public_jwk
+from ops.loadtest.tokens import claims, mint
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def load_key(pem_path: str) -> ec.EllipticCurvePrivateKey:
+    with open(pem_path, "rb") as handle:
+        key = serialization.load_pem_private_key(handle.read(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("the signing key is not an EC key")
+    return key
+
+
+def tampered_signature(token: str) -> str:
+    header, payload, signature = token.split(".")
+    raw = bytearray(_unb64(signature))
+    raw[0] ^= 0x01
+    return f"{header}.{payload}.{_b64(bytes(raw))}"
+
+
+def tampered_payload(token: str, **changes: Any) -> str:
+    header, payload, signature = token.split(".")
+    body = {**json.loads(_unb64(payload)), **changes}
+    return f"{header}.{_b64(json.dumps(body).encode())}.{signature}"
+
+
+def unsigned(username: str) -> str:
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{_b64(json.dumps(claims(username)).encode())}."
+
+
+def hmac_with_public_key(key: ec.EllipticCurvePrivateKey, username: str) -> str:
+    """The algorithm-confusion attack: HS256 signed with the (public) verification key as the secret."""
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    kid = public_jwk(key.public_key())["kid"]
+    signing_input = ".".join(_b64(json.dumps(part).encode()) for part in
+                             ({"alg": "HS256", "typ": "JWT", "kid": kid}, claims(username)))
+    signature = hmac.new(public, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def forged_tokens(key: ec.EllipticCurvePrivateKey, victim: str, valid_token: str) -> dict[str, str]:
+    """Every kind of bad token, by name; each names the victim as its subject."""
+    now = int(time.time())
+    return {
+        "malformed": "not.a.token",
+        "garbage": uuid.uuid4().hex,
+        "tampered_signature": tampered_signature(valid_token),
+        "tampered_subject": tampered_payload(valid_token, sub=victim),
+        "expired": mint(key, victim, iat=now - 7200, exp=now - 3600),
+        "expired_a_minute_ago": mint(key, victim, iat=now - 3660, exp=now - 60),
+        "wrong_audience": mint(key, victim, aud="another-api"),
+        "wrong_issuer": mint(key, victim, iss="someone-else"),
+        "missing_jti": mint(key, victim, jti=None),
+        "foreign_key": mint(ec.generate_private_key(ec.SECP256R1()), victim),
+        "unsigned": unsigned(victim),
+        "hmac_with_public_key": hmac_with_public_key(key, victim),
+    }

@@ -1,0 +1,140 @@
+"""Run-wide listeners every locustfile loads: the request-count cap, the status tally, and the gate.
+
+The gate runs where the whole run's statistics are (the local runner or the master): when Locust quits
+it evaluates the profile's gates, sets the process exit code from them, and writes the run's summary
+(per-endpoint histograms, status counts, verdicts) for ``ops.loadtest`` to report on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import STATE_CLEANUP, STATE_STOPPED, WorkerRunner
+
+from loadtests.options import allowed_hosts, listen, option, run_profile
+from ops.loadtest.gates import evaluate, passed
+from ops.loadtest.measure import EndpointStats, Measurement
+
+log = logging.getLogger("loadtests")
+
+statuses: Counter[tuple[str, str, int]] = Counter()
+"""(method, name, HTTP status) -> responses; status 0 is a request that got no answer."""
+rate_limit_headers: dict[tuple[str, str], set[str]] = {}
+"""(method, name) -> the X-RateLimit-Limit values seen, to show the limits actually in force."""
+run_facts: dict[str, Any] = {"stopped_by_request_cap": False, "refused_host": None}
+
+
+@listen(events.request)
+def _tally(request_type: str, name: str, response: Any = None, **_: Any) -> None:
+    status = int(getattr(response, "status_code", 0) or 0)
+    statuses[request_type, name, status] += 1
+    headers = getattr(response, "headers", None) or {}
+    limit = headers.get("X-RateLimit-Limit") if hasattr(headers, "get") else None
+    if limit is not None:
+        rate_limit_headers.setdefault((request_type, name), set()).add(str(limit))
+
+
+@listen(events.report_to_master)
+def _send_tally(client_id: str, data: dict[str, Any]) -> None:
+    data["cnop_statuses"] = [[m, n, s, c] for (m, n, s), c in statuses.items()]
+    data["cnop_rate_limits"] = [[m, n, sorted(v)] for (m, n), v in rate_limit_headers.items()]
+    statuses.clear()
+    rate_limit_headers.clear()
+
+
+@listen(events.worker_report)
+def _receive_tally(client_id: str, data: dict[str, Any]) -> None:
+    for method, name, status, count in data.get("cnop_statuses", []):
+        statuses[method, name, int(status)] += int(count)
+    for method, name, limits in data.get("cnop_rate_limits", []):
+        rate_limit_headers.setdefault((method, name), set()).update(limits)
+
+
+@listen(events.test_start)
+def _start(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner) or environment.runner is None:
+        return
+    host = urlsplit(environment.host or "").hostname
+    if host not in allowed_hosts(environment):
+        run_facts["refused_host"] = environment.host
+        log.error("refusing to send traffic to %s: only %s", environment.host, sorted(allowed_hosts(environment)))
+        gevent.spawn(environment.runner.quit)
+        return
+    gevent.spawn(_cap_requests, environment, run_profile(environment).max_requests)
+
+
+def _cap_requests(environment: Environment, cap: int) -> None:
+    runner = environment.runner
+    while runner is not None and runner.state not in (STATE_STOPPED, STATE_CLEANUP):
+        if environment.stats.total.num_requests >= cap:
+            run_facts["stopped_by_request_cap"] = True
+            log.warning("request cap of %d reached: stopping the run", cap)
+            runner.quit()
+            return
+        gevent.sleep(0.2)
+
+
+def measurement(environment: Environment) -> Measurement:
+    stats = environment.stats
+    endpoints = [
+        EndpointStats(entry.method or "", entry.name, entry.num_requests, entry.num_failures,
+                      dict(entry.response_times), float(entry.total_response_time), float(entry.max_response_time))
+        for entry in stats.entries.values()
+    ]
+    started, last = stats.start_time or 0.0, stats.last_request_timestamp or 0.0
+    exceptions = sum(int(row["count"]) for row in environment.runner.exceptions.values()) if environment.runner else 0
+    per_second = {int(second): int(count) for second, count in stats.total.num_reqs_per_sec.items()}
+    return Measurement(max(last - started, 0.0), endpoints, exceptions, per_second)
+
+
+def summary(environment: Environment, exit_code: int, verdicts: list[Any], run: Measurement) -> dict[str, Any]:
+    return {
+        "profile": option(environment, "cnop_profile"),
+        "host": environment.host,
+        "exit_code": exit_code,
+        "passed": exit_code == 0,
+        "gates": [verdict.to_json() for verdict in verdicts],
+        "duration_s": round(run.duration_s, 3),
+        "requests_per_second": {str(k): v for k, v in sorted(run.requests_per_second.items())},
+        "peak_rps": run.peak_rps(),
+        "user_exceptions": run.user_exceptions,
+        **run_facts,
+        "endpoints": [
+            {"method": e.method, "name": e.name, "group": e.group, "requests": e.requests, "failures": e.failures,
+             "histogram": {str(k): v for k, v in sorted(e.histogram.items())}, "total_ms": e.total_ms,
+             "max_ms": e.max_ms}
+            for e in run.endpoints
+        ],
+        "statuses": [{"method": m, "name": n, "status": s, "count": c} for (m, n, s), c in sorted(statuses.items())],
+        "rate_limit_headers": [{"method": m, "name": n, "limits": sorted(v)}
+                               for (m, n), v in sorted(rate_limit_headers.items())],
+        "errors": [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+                   for e in environment.stats.errors.values()],
+        "finished_at": time.time(),
+    }
+
+
+@listen(events.quitting)
+def _gate(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    run = measurement(environment)
+    verdicts = evaluate(run_profile(environment).gates, run)
+    refused = run_facts["refused_host"] is not None
+    environment.process_exit_code = 0 if passed(verdicts) and not refused else 1
+    for verdict in verdicts:
+        (log.info if verdict.passed else log.error)("gate %s", verdict.describe())
+    target = option(environment, "cnop_summary")
+    if target:
+        document = summary(environment, environment.process_exit_code, verdicts, run)
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(json.dumps(document, indent=1) + "\n")

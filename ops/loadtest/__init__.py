@@ -1,0 +1,1 @@
+"""Load and security validation with Locust: profiles, runs, gates, verdicts and reports."""

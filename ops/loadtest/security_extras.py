@@ -1,0 +1,59 @@
+"""The security run's checks that are not one scenario's: the breaker's counters, schemathesis with a
+registered user's fresh tokens, and "no 5xx outside the deliberate breaker period" across every step."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+
+from ops.loadtest.crosscheck import gateway_sample
+from ops.loadtest.fuzz import FuzzResult, fuzz
+from ops.loadtest.report import Check, StepReport
+from ops.loadtest.slice import SecuritySlice
+from ops.loadtest.tokens import mint
+from ops.loadtest.verdicts import server_errors
+
+BREAKER_STEP = "security-breaker"
+FUZZ_CLIENT = "198.18.255.254"
+"""A synthetic address of its own: schemathesis' random logins never touch a real client's guard state."""
+
+
+def breaker_state(gateway_url: str) -> tuple[float, float]:
+    """The inventory breaker's rejections so far and its state (0 closed, 1 open, 2 half-open)."""
+    rejected = gateway_sample(gateway_url, "gateway_circuit_breaker_rejections_total", upstream="inventory")
+    return rejected, gateway_sample(gateway_url, "gateway_circuit_breaker_state", upstream="inventory")
+
+
+def fuzz_check(slice_: SecuritySlice, examples: int) -> FuzzResult:
+    gateway = slice_.gateway_url("open")
+    headers = {"X-Forwarded-For": FUZZ_CLIENT}
+    username = f"fuzz_{os.urandom(6).hex()}"
+    account = {"username": username, "email": f"{username}@example.com", "password": "Fuzz!Passw0rd1",
+               "first_name": "Fuzz", "last_name": "Tester"}
+    with httpx.Client(base_url=gateway, headers=headers, timeout=30, trust_env=False) as api:
+        api.post("/api/v1/auth/register", json=account).raise_for_status()
+        token = mint(slice_.keys.private_key, username)
+        api.post("/api/v1/balance/deposit", json={"amount": 1000},
+                 headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    return fuzz(gateway, lambda: mint(slice_.keys.private_key, username), headers, examples)
+
+
+def no_server_errors_check(steps: list[StepReport], fuzzed: FuzzResult) -> Check:
+    """The lock's backpressure (503 account_busy with Retry-After, the contract's answer when one account's
+    lock cannot be had in time) is counted apart; any other 5xx outside the breaker's window fails."""
+    outside: dict[str, int] = {}
+    backpressure = 0
+    for step in steps:
+        if step.name == BREAKER_STEP:
+            continue
+        summary = step.summary or {}
+        busy = int(summary.get("backpressure_503", 0))
+        backpressure += busy
+        outside[step.name] = server_errors(summary.get("statuses", [])) - busy
+    breaker = next((step for step in steps if step.name == BREAKER_STEP), None)
+    bounded = breaker is not None and all(check.passed for check in breaker.checks if "5xx" in check.name)
+    total = sum(outside.values()) + len(fuzzed.server_errors)
+    return Check("no 5xx outside the deliberate breaker period", total == 0 and bounded,
+                 f"5xx per step {outside}, schemathesis {len(fuzzed.server_errors)}; account_busy backpressure "
+                 f"{backpressure}; breaker step's 5xx {'confined to the stop' if bounded else 'NOT confined'}")
