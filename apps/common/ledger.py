@@ -150,11 +150,13 @@ class Ledger:
             order_id=trade.order_id, created_at=stamp,
         ), condition=AssetTransactionItem.ledger.does_not_exist())
         if trade.idempotency_key is not None:
+            now = int(time.time())
+            # An expired record (DynamoDB's TTL sweep can lag by days) no longer reserves its key.
             tx.put("idempotency", IdempotencyItem(
                 IdempotencyItem.key_for(trade.username, trade.idempotency_key),
                 order_id=trade.order_id, request_hash=trade.request_hash,
-                expires_at=int(time.time()) + trade.idempotency_ttl_seconds,
-            ), condition=IdempotencyItem.key.does_not_exist())
+                expires_at=now + trade.idempotency_ttl_seconds,
+            ), condition=IdempotencyItem.key.does_not_exist() | (IdempotencyItem.expires_at < now))
         try:
             tx.commit(self.connection)
         except TransactionRefused as refused:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 
 from apps.common.errors import Conflict, DomainError, ServiceBusy, Unprocessable
@@ -88,7 +89,7 @@ class OrderDesk:
 
     def _replay(self, username: str, key: str, request_hash: str) -> Placed | None:
         record = IdempotencyItem.find(IdempotencyItem.key_for(username, key), consistent=True)
-        if record is None:
+        if record is None or record.expires_at < time.time():
             return None
         if record.request_hash != request_hash:
             raise Conflict("This Idempotency-Key was used for a different order", code="idempotency_key_reused")

@@ -210,3 +210,24 @@ def test_asset_transactions(order_app: Any, trader: TestUser, coin: str) -> None
 def test_order_routes_need_a_token(order_app: Any, path: str) -> None:
     assert order_app.get(path).status_code == 401
     assert order_app.post("/orders", json={}).status_code == 401
+
+
+def test_an_expired_idempotency_record_no_longer_reserves_its_key(order_app: Any, user_app: Any, trader: TestUser,
+                                                                  coin: str) -> None:
+    """DynamoDB's TTL sweep can lag: a record past its expiry is treated as gone, and replaced."""
+    import time
+
+    from apps.common.models import IdempotencyItem
+
+    first = order(order_app, trader, "market_buy", coin, "1", **{"Idempotency-Key": "old-key-1"})
+    assert first.status_code == 201
+    record = IdempotencyItem.get(IdempotencyItem.key_for(trader.username, "old-key-1"), "IDEMPOTENCY",
+                                 consistent_read=True)
+    record.update(actions=[IdempotencyItem.expires_at.set(int(time.time()) - 60)])
+    again = order(order_app, trader, "market_buy", coin, "2", **{"Idempotency-Key": "old-key-1"})
+    assert again.status_code == 201, again.text
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.json()["data"]["order_id"] != first.json()["data"]["order_id"]
+    replay = order(order_app, trader, "market_buy", coin, "2", **{"Idempotency-Key": "old-key-1"})
+    assert replay.json() == again.json() and replay.headers["Idempotent-Replayed"] == "true"
+    assert balance(user_app, trader) == "4940.00"
