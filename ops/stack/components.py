@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import yaml
 
@@ -18,6 +17,7 @@ from ops.servers import (
     http_ok,
     launch_app,
     port_in_use,
+    refuse_busy_port,
     spawn,
     start_dynamodb_local,
     start_fakeredis,
@@ -116,8 +116,7 @@ def start_prometheus(settings: StackSettings) -> ServerProcess | None:
     cmd = [binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
            f"--web.listen-address=127.0.0.1:{settings.prometheus_port}", "--storage.tsdb.retention.time=2d",
            "--web.enable-lifecycle"]
-    if port_in_use(settings.prometheus_port):
-        raise ServerError(f"port {settings.prometheus_port} is already in use: cannot start prometheus there")
+    refuse_busy_port(settings.prometheus_port, "prometheus")
     process = spawn(cmd, settings.logs_dir / "prometheus.log", cwd=folder)
     url = f"http://127.0.0.1:{settings.prometheus_port}/-/ready"
     wait_until(lambda: http_ok(url), 30, "prometheus", process)
@@ -127,6 +126,3 @@ def start_prometheus(settings: StackSettings) -> ServerProcess | None:
 def log_path_of(server: ServerProcess) -> str | None:
     return str(server.log_path) if server.log_path else None
 
-
-def rules_present() -> bool:
-    return any(Path(RULES_DIR).glob("*.yml"))
