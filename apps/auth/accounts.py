@@ -5,10 +5,12 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pynamodb.connection import Connection
+from pynamodb.exceptions import UpdateError
 
 from apps.auth.schemas import ProfileUpdate, RegisterRequest
 from apps.common.clock import now_iso
 from apps.common.errors import Conflict, NotAuthenticated, NotFound
+from apps.common.ids import time_ordered_id
 from apps.common.models import BalanceItem, EmailClaimItem, UserItem
 from apps.common.money import ZERO
 from apps.common.transactions import LabelledTransaction, TransactionRefused
@@ -42,6 +44,7 @@ class Accounts:
         stamp = now_iso()
         user = UserItem(
             request.username,
+            user_id=time_ordered_id(),
             email=request.email,
             password_hash=self.hasher.hash(request.password),
             first_name=request.first_name,
@@ -75,6 +78,17 @@ class Accounts:
             raise NotAuthenticated(LOGIN_FAILED, code="invalid_credentials") from None
         if user is None:
             raise NotAuthenticated(LOGIN_FAILED, code="invalid_credentials")
+        return user if user.user_id else self._with_user_id(user)
+
+    def _with_user_id(self, user: UserItem) -> UserItem:
+        """An account made before users had ids gets one, once: concurrent logins agree on the first."""
+        try:
+            user.update(actions=[UserItem.user_id.set(time_ordered_id())],
+                        condition=UserItem.user_id.does_not_exist())
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            user.refresh(consistent_read=True)
         return user
 
     def profile(self, username: str) -> UserItem:

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, fie
 from apps.common.validation import USERNAME_PATTERN, reject_markup
 
 PASSWORD_SYMBOLS = "!@#$%^&*()-_=+"
+_PHONE_CHARACTERS = re.compile(r"[0-9+\-() ]+")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-]+[^\W\d_]+)*[ '\-]*$")
 
 
@@ -36,8 +37,9 @@ def _name(value: str) -> str:
 def _phone(value: str | None) -> str | None:
     if value is None:
         return None
-    reject_markup(value)
-    digits = re.sub(r"\D", "", value)
+    if not _PHONE_CHARACTERS.fullmatch(value):
+        raise ValueError("phone may hold only ASCII digits, spaces and + - ( )")
+    digits = re.sub(r"[^0-9]", "", value)
     if not 10 <= len(digits) <= 15:
         raise ValueError("phone must have 10 to 15 digits")
     return digits
@@ -54,6 +56,9 @@ def _birth_date(value: date | None) -> date | None:
 
 
 def _email(value: str) -> str:
+    top_level = value.rpartition(".")[2]
+    if not (len(top_level) >= 2 and top_level.isalpha()):
+        raise ValueError("the domain needs a top-level domain of two or more letters")
     return reject_markup(value).lower()
 
 

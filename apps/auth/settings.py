@@ -22,6 +22,8 @@ class AuthSettings(PlatformSettings):
     def _signing_key_outside_local(self) -> AuthSettings:
         if not self.is_local and self.jwt_private_key is None:
             raise ValueError(f"ENVIRONMENT={self.environment} requires AUTH_JWT_PRIVATE_KEY")
+        if self.token_ttl_seconds > self.jwt_max_lifetime_seconds:
+            raise ValueError("AUTH_TOKEN_TTL_SECONDS exceeds JWT_MAX_LIFETIME_SECONDS: every token would be refused")
         return self
 
 

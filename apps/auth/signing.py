@@ -36,10 +36,11 @@ class TokenSigner:
             raise ValueError("AUTH_JWT_PRIVATE_KEY must be a P-256 (ES256) private key")
         return cls(key, settings.jwt_issuer, settings.jwt_audience, settings.token_ttl_seconds)
 
-    def issue(self, username: str) -> str:
+    def issue(self, username: str, user_id: str) -> str:
         now = int(time.time())
         claims = {
             "sub": username,
+            "uid": user_id,
             "iat": now,
             "exp": now + self.ttl_seconds,
             "jti": uuid.uuid4().hex,

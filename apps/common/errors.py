@@ -11,10 +11,12 @@ import logging
 from botocore.exceptions import BotoCoreError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pynamodb.exceptions import PynamoDBException
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
+
+from apps.common.bodies import BodyRefusal
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,10 @@ class ServiceBusy(DomainError):
 
 def error_body(detail: str, code: str) -> dict[str, str]:
     return {"detail": detail, "code": code}
+
+
+def refused_body(refusal: BodyRefusal) -> Response:
+    return JSONResponse(error_body(refusal.message, refusal.code), status_code=refusal.status)
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pynamodb.connection import Connection
 
 from apps.common.clock import iso_z, utc_now
-from apps.common.errors import ServiceBusy, Unprocessable
+from apps.common.errors import DomainError, NotFound, ServiceBusy, Unprocessable
 from apps.common.ids import time_ordered_id
 from apps.common.models import (
     AssetBalanceItem,
@@ -43,6 +43,10 @@ class InsufficientHoldings(Unprocessable):
 
 class DailyLimitExceeded(Unprocessable):
     code = "daily_limit_exceeded"
+
+
+class BalanceMissing(NotFound):
+    code = "balance_not_found"
 
 
 class DuplicateIdempotencyKey(Exception):
@@ -106,8 +110,9 @@ class Ledger:
         except TransactionRefused as refused:
             if "daily_limit" in refused.labels:
                 raise DailyLimitExceeded(f"Amount exceeds the daily {kind} limit of {daily_limit}") from None
-            if refused.labels == {"balance"} and kind == "withdraw":
-                raise InsufficientBalance("Insufficient balance for this withdrawal") from None
+            if refused.labels == {"balance"}:
+                raise _balance_refusal(username, InsufficientBalance("Insufficient balance for this withdrawal")
+                                       if kind == "withdraw" else None) from None
             raise _unexpected(refused) from None
         return record
 
@@ -164,10 +169,20 @@ class Ledger:
                 raise DuplicateIdempotencyKey(trade.idempotency_key) from None
             if refused.labels == {"holding"} and not buying:
                 raise InsufficientHoldings(f"Insufficient {trade.asset_id} balance for this sell") from None
-            if refused.labels == {"balance"} and buying:
-                raise InsufficientBalance("Insufficient USD balance for this buy") from None
+            if refused.labels == {"balance"}:
+                raise _balance_refusal(trade.username, InsufficientBalance("Insufficient USD balance for this buy")
+                                       if buying else None) from None
             raise _unexpected(refused) from None
         return order
+
+
+def _balance_refusal(username: str, insufficient: InsufficientBalance | None) -> DomainError:
+    """The balance's condition failed: the balance item is missing (a permanent state, not a reason to
+    retry), or, where the amount was checked too, the balance is too low."""
+    if BalanceItem.find(username, consistent=True) is None:
+        log.error("ledger: %s has no balance item", username)
+        return BalanceMissing("This account has no balance record")
+    return insufficient or ServiceBusy("The operation could not be completed, please retry", code="retry_later")
 
 
 def _unexpected(refused: TransactionRefused) -> ServiceBusy:

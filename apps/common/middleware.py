@@ -6,7 +6,9 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.common.logs import request_id_var
@@ -17,6 +19,7 @@ _WELL_FORMED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 UNMATCHED_ROUTE = "unmatched"
 
 access_log = logging.getLogger("access")
+log = logging.getLogger(__name__)
 
 
 def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
@@ -35,11 +38,17 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path", UNMATCHED_ROUTE) if route is not None else UNMATCHED_ROUTE
 
 
+def _internal_error() -> Response:
+    return JSONResponse({"detail": "Internal error", "code": "internal_error"}, status_code=500)
+
+
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, service: str, metrics: HttpMetrics):
+    def __init__(self, app: ASGIApp, service: str, metrics: HttpMetrics,
+                 internal_error: Callable[[], Response] = _internal_error):
         self.app = app
         self.service = service
         self.metrics = metrics
+        self.internal_error = internal_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,11 +58,13 @@ class ObservabilityMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_answer = False
 
         async def send_with_request_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_answer = True
                 handled_ms = (time.perf_counter() - started) * 1000
                 message["headers"] = [
                     *message.get("headers", []),
@@ -64,6 +75,12 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            if started_answer:  # nothing else can be said on this connection
+                raise
+            # A bug, never an expected answer: logged with its traceback, answered in JSON with the request id.
+            log.exception("unhandled error on %s %s", scope["method"], route_template(scope))
+            await self.internal_error()(scope, receive, send_with_request_id)
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)

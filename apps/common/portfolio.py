@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from apps.common.errors import NotFound
+from apps.common.ledger import BalanceMissing
 from apps.common.market import MarketData
 from apps.common.models import AssetBalanceItem, BalanceItem
 from apps.common.money import ZERO, usd
@@ -36,7 +36,7 @@ class PortfolioSnapshot:
 def read_balance(username: str) -> BalanceItem:
     balance = BalanceItem.find(username, consistent=True)
     if balance is None:
-        raise NotFound("No balance for this user", code="balance_not_found")
+        raise BalanceMissing("This account has no balance record")
     return balance
 
 

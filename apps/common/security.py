@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Annotated
 
 import httpx
@@ -9,8 +11,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from apps.common.errors import NotAuthenticated
+from apps.common.models import UserItem
+from apps.common.revocations import Revocations
 from apps.common.settings import PlatformSettings
-from apps.common.tokens import Claims, InvalidToken, KeySet, RevocationList, TokenVerifier
+from apps.common.tokens import Claims, InvalidToken, KeySet, TokenVerifier
 
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT issued by POST /api/v1/auth/login")
 
@@ -30,6 +34,32 @@ def key_set_from_settings(settings: PlatformSettings) -> KeySet:
     return KeySet(fetch=fetch)
 
 
+class AccountBinding:
+    """A token is good only for the account it was issued to: the user item must still exist and carry the
+    token's ``uid`` (after a lost table and a re-registration, the name belongs to another account).
+    A confirmation is trusted for ``check_seconds``, so an app reads each user's item at most that often."""
+
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self, check_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.check_seconds = check_seconds
+        self._clock = clock
+        self._confirmed: dict[tuple[str, str], float] = {}
+
+    def confirm(self, claims: Claims) -> None:
+        key = (claims.username, claims.user_id)
+        confirmed_at = self._confirmed.get(key)
+        if confirmed_at is not None and self._clock() - confirmed_at < self.check_seconds:
+            return
+        user = UserItem.find(claims.username, consistent=True)
+        if user is None or user.user_id != claims.user_id:
+            self._confirmed.pop(key, None)
+            raise NotAuthenticated("This token's account no longer exists")
+        if len(self._confirmed) >= self.MAX_REMEMBERED:
+            self._confirmed.clear()
+        self._confirmed[key] = self._clock()
+
+
 def verified_claims(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -37,7 +67,8 @@ def verified_claims(
     if credentials is None:
         raise NotAuthenticated("Authentication required")
     verifier: TokenVerifier = request.app.state.context.verifier
-    revocations: RevocationList = request.app.state.context.revocations
+    revocations: Revocations = request.app.state.context.revocations
+    accounts: AccountBinding = request.app.state.context.accounts
     try:
         claims = verifier.decode(credentials.credentials)
     except InvalidToken as exc:
@@ -46,6 +77,7 @@ def verified_claims(
         raise NotAuthenticated("Token keys are unavailable, please retry") from exc
     if revocations.is_revoked(claims.jti):
         raise NotAuthenticated("Token has been revoked")
+    accounts.confirm(claims)
     return claims
 
 

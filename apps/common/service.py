@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -15,19 +14,20 @@ from pynamodb.connection import Connection
 from redis import Redis
 from starlette.concurrency import run_in_threadpool
 
+from apps.common.bodies import RequestBodyGuard
 from apps.common.dependency_metrics import DependencyMetrics
-from apps.common.errors import install_error_handlers
+from apps.common.errors import install_error_handlers, refused_body
+from apps.common.health import TableCheck, redis_status
 from apps.common.logs import configure_logging
 from apps.common.metrics import HttpMetrics
 from apps.common.middleware import ObservabilityMiddleware
 from apps.common.models import bind_models
 from apps.common.redis_client import make_redis
-from apps.common.security import key_set_from_settings
+from apps.common.revocations import Revocations, keeping_restored
+from apps.common.security import AccountBinding, key_set_from_settings
 from apps.common.settings import PlatformSettings
-from apps.common.tables import TableDefinition
-from apps.common.tokens import KeySet, RevocationList, TokenVerifier
-
-log = logging.getLogger(__name__)
+from apps.common.tables import USERS, TableDefinition
+from apps.common.tokens import KeySet, TokenVerifier
 
 
 @dataclass
@@ -40,7 +40,9 @@ class ServiceContext:
     redis: Redis
     dynamodb: Connection
     verifier: TokenVerifier
-    revocations: RevocationList
+    revocations: Revocations
+    accounts: AccountBinding
+    tables: TableCheck
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,6 +54,7 @@ def build_context(
     settings: PlatformSettings,
     registry: CollectorRegistry,
     dependency_metrics: DependencyMetrics,
+    tables: Iterable[TableDefinition],
     keys: KeySet | None = None,
 ) -> ServiceContext:
     dynamodb = bind_models(settings)
@@ -64,27 +67,11 @@ def build_context(
         redis=redis,
         dynamodb=dynamodb,
         verifier=TokenVerifier(keys or key_set_from_settings(settings), settings.jwt_issuer,
-                               settings.jwt_audience),
-        revocations=RevocationList(redis),
+                               settings.jwt_audience, settings.jwt_max_lifetime_seconds),
+        revocations=Revocations(redis, settings.jwt_max_lifetime_seconds),
+        accounts=AccountBinding(settings.token_account_check_seconds),
+        tables=TableCheck(dynamodb, tables, settings.table_prefix),
     )
-
-
-def _check_health(context: ServiceContext, tables: Iterable[TableDefinition]) -> dict[str, str]:
-    checks: dict[str, str] = {}
-    try:
-        for table in tables:
-            context.dynamodb.describe_table(table.physical_name(context.settings.table_prefix))
-        checks["dynamodb"] = "ok"
-    except Exception as exc:  # any failure makes the check fail; the reason goes to the log
-        log.warning("health: dynamodb check failed: %s", type(exc).__name__)
-        checks["dynamodb"] = "unavailable"
-    try:
-        context.redis.ping()
-        checks["redis"] = "ok"
-    except Exception as exc:
-        log.warning("health: redis check failed: %s", type(exc).__name__)
-        checks["redis"] = "unavailable"
-    return checks
 
 
 def create_service_app(
@@ -105,18 +92,22 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context = build_context(service, settings, registry, dependency_metrics, keys)
+        context = build_context(service, settings, registry, dependency_metrics, tables, keys)
         app.state.context = context
         try:
-            if startup is None:
+            async with AsyncExitStack() as running:
+                if USERS in tables:  # the apps that verify tokens keep the revocations whole
+                    await running.enter_async_context(keeping_restored(context.revocations,
+                                                                       settings.revocation_watch_seconds))
+                if startup is not None:
+                    await running.enter_async_context(startup(app, context))
                 yield
-            else:
-                async with startup(app, context):
-                    yield
         finally:
             context.redis.close()
 
-    app = FastAPI(title=title or f"cnop {service}", lifespan=lifespan)
+    app = FastAPI(title=title or f"cnop {service}", lifespan=lifespan, redirect_slashes=False)
+    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth,
+                       refuse=refused_body)
     app.add_middleware(ObservabilityMiddleware, service=service, metrics=metrics)
     install_error_handlers(app)
     for router in routers:
@@ -124,7 +115,9 @@ def create_service_app(
 
     @app.get("/health", tags=["operations"])
     async def health(request: Request) -> JSONResponse:
-        checks = await run_in_threadpool(_check_health, request.app.state.context, tables)
+        context: ServiceContext = request.app.state.context
+        checks = {"dynamodb": await run_in_threadpool(context.tables.status),
+                  "redis": await run_in_threadpool(redis_status, context.redis)}
         healthy = all(value == "ok" for value in checks.values())
         body = {"status": "healthy" if healthy else "degraded", "service": service, "checks": checks}
         return JSONResponse(body, status_code=200 if healthy else 503)

@@ -32,10 +32,21 @@ class PlatformSettings(BaseSettings):
     redis_url: SecretStr = Field(SecretStr("redis://127.0.0.1:6379/0"), validation_alias="REDIS_URL")
     redis_timeout_seconds: float = Field(1.0, gt=0, validation_alias="REDIS_TIMEOUT_SECONDS")
 
+    max_body_bytes: int = Field(65536, ge=1024, validation_alias="MAX_BODY_BYTES")
+    """Larger request bodies are refused with 413 before they are read whole."""
+    max_json_depth: int = Field(32, ge=2, le=256, validation_alias="MAX_JSON_DEPTH")
+    """JSON bodies nested deeper are refused with 400 before any parser sees them."""
+
     jwt_issuer: str = Field("cnop-auth", validation_alias="JWT_ISSUER")
     jwt_audience: str = Field("cnop-api", validation_alias="JWT_AUDIENCE")
     jwt_public_key: SecretStr | None = Field(None, validation_alias="JWT_PUBLIC_KEY")
     jwks_url: str | None = Field(None, validation_alias="JWKS_URL")
+    jwt_max_lifetime_seconds: int = Field(86400, ge=60, validation_alias="JWT_MAX_LIFETIME_SECONDS")
+    """Tokens whose ``exp`` is further than this from their ``iat`` are refused, whoever signed them."""
+    token_account_check_seconds: float = Field(5.0, ge=0, validation_alias="TOKEN_ACCOUNT_CHECK_SECONDS")
+    """How long an app trusts that a token's account still exists with its id before reading it again."""
+    revocation_watch_seconds: float = Field(1.0, gt=0, validation_alias="REVOCATION_WATCH_SECONDS")
+    """How often apps check that Redis still holds the revocations (and copy them back when it lost them)."""
 
     @property
     def is_local(self) -> bool:

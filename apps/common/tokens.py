@@ -1,7 +1,7 @@
-"""JWT verification with the auth app's public key, and the revocation list kept in Redis.
+"""JWT verification with the auth app's public key.
 
-Only the auth app signs (ES256). Everyone else verifies here: the apps with a sync Redis client, the
-gateway with its async one, both using the same key names.
+Only the auth app signs (ES256). Everyone else verifies here; revocations are checked beside this
+(``apps.common.revocations``, and the gateway's admission script).
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import ECAlgorithm
-from redis import Redis
 
 ALGORITHM = "ES256"
-REQUIRED_CLAIMS = ("sub", "iat", "exp", "jti", "iss", "aud")
-REVOKED_PREFIX = "cnop:revoked:"
+REQUIRED_CLAIMS = ("sub", "uid", "iat", "exp", "jti", "iss", "aud")
 
 
 class InvalidToken(Exception):
@@ -37,6 +35,8 @@ class InvalidToken(Exception):
 @dataclass(frozen=True)
 class Claims:
     username: str
+    user_id: str
+    """The account's immutable id: a token names the account, not only its (re-usable) username."""
     jti: str
     expires_at: int
 
@@ -110,11 +110,14 @@ class KeySet:
 
 
 class TokenVerifier:
-    def __init__(self, keys: KeySet, issuer: str, audience: str, leeway_seconds: int = 5):
+    def __init__(self, keys: KeySet, issuer: str, audience: str, max_lifetime_seconds: int,
+                 leeway_seconds: int = 5, clock: Callable[[], float] = time.time):
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.max_lifetime = max_lifetime_seconds
         self.leeway = leeway_seconds
+        self._clock = clock
 
     def decode(self, token: str) -> Claims:
         try:
@@ -142,25 +145,14 @@ class TokenVerifier:
             raise InvalidToken("malformed") from exc
         except jwt.InvalidTokenError as exc:
             raise InvalidToken("invalid_claims") from exc
-        if not isinstance(payload["sub"], str) or not isinstance(payload["jti"], str):
+        if not all(isinstance(payload[name], str) and payload[name] for name in ("sub", "uid", "jti")):
             raise InvalidToken("invalid_claims")
-        return Claims(username=payload["sub"], jti=payload["jti"], expires_at=int(payload["exp"]))
-
-
-def revoked_key(jti: str) -> str:
-    return f"{REVOKED_PREFIX}{jti}"
-
-
-class RevocationList:
-    def __init__(self, redis: Redis):
-        self.redis = redis
-
-    def revoke(self, claims: Claims) -> None:
-        remaining = max(1, claims.expires_at - int(time.time()))
-        self.redis.set(revoked_key(claims.jti), "1", ex=remaining)
-
-    def is_revoked(self, jti: str) -> bool:
-        return bool(self.redis.exists(revoked_key(jti)))
+        issued_at, expires_at = payload["iat"], payload["exp"]
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in (issued_at, expires_at)):
+            raise InvalidToken("invalid_claims")
+        if issued_at > self._clock() + self.leeway or expires_at - issued_at > self.max_lifetime:
+            raise InvalidToken("invalid_lifetime")  # issued in the future, or for longer than any token lives
+        return Claims(username=payload["sub"], user_id=payload["uid"], jti=payload["jti"], expires_at=expires_at)
 
 
 def bearer_token(authorization: str | None) -> str:

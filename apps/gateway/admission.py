@@ -1,7 +1,8 @@
 """Every per-request check that needs Redis, in one atomic script and one round trip.
 
-Revoked token, blocked client (brute-force guard) and the rate limits of the client and of the
-authenticated user are decided together. Rate limiting is GCRA: each key holds a theoretical arrival
+Revoked token (refused too while Redis has not got the revocation list back after losing its data),
+blocked client (brute-force guard) and the rate limits of the client and of the authenticated user are
+decided together. Rate limiting is GCRA: each key holds a theoretical arrival
 time; a request is allowed when it does not arrive earlier than ``limit`` emission intervals before
 it. Both keys are only advanced when both allow the request.
 """
@@ -13,15 +14,16 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from apps.common.tokens import revoked_key
+from apps.common.revocation_keys import RESTORED_KEY, revoked_key
 from apps.gateway.settings import RateLimitRule
 
 _ADMISSION = """
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
-    return {-1, 0, 0, 0}
+if ARGV[1] == '1' then
+    if redis.call('EXISTS', KEYS[2]) == 0 then return {-3, 0, 0, 0} end
+    if redis.call('EXISTS', KEYS[1]) == 1 then return {-1, 0, 0, 0} end
 end
 if ARGV[2] == '1' then
-    local blocked_for = redis.call('PTTL', KEYS[2])
+    local blocked_for = redis.call('PTTL', KEYS[3])
     if blocked_for > 0 then return {-2, 0, 0, blocked_for} end
 end
 local clock = redis.call('TIME')
@@ -30,7 +32,7 @@ local interval = tonumber(ARGV[3])
 local period = interval * tonumber(ARGV[4])
 local remaining, reset, retry_after = math.huge, 0, 0
 local new_tats = {}
-for i = 3, #KEYS do
+for i = 4, #KEYS do
     local tat = tonumber(redis.call('GET', KEYS[i])) or now
     if tat < now then tat = now end
     local new_tat = tat + interval
@@ -46,7 +48,7 @@ for i = 3, #KEYS do
     new_tats[i] = new_tat
 end
 if retry_after > 0 then return {0, 0, reset, retry_after} end
-for i = 3, #KEYS do
+for i = 4, #KEYS do
     redis.call('SET', KEYS[i], new_tats[i], 'PX', math.ceil(new_tats[i] - now))
 end
 return {1, remaining, reset, 0}
@@ -55,7 +57,7 @@ return {1, remaining, reset, 0}
 
 @dataclass(frozen=True)
 class Admission:
-    outcome: str  # allowed | rate_limited | revoked | blocked
+    outcome: str  # allowed | rate_limited | revoked | revocations_unknown | blocked
     limit: int
     remaining: int
     reset_seconds: int
@@ -69,7 +71,7 @@ class Admission:
         }
 
 
-_OUTCOMES = {1: "allowed", 0: "rate_limited", -1: "revoked", -2: "blocked"}
+_OUTCOMES = {1: "allowed", 0: "rate_limited", -1: "revoked", -2: "blocked", -3: "revocations_unknown"}
 
 
 def block_key(client: str) -> str:
@@ -91,7 +93,7 @@ class AdmissionControl:
     async def admit(
         self, rule: RateLimitRule, group: str, client: str, username: str | None, jti: str | None, login: bool
     ) -> Admission:
-        keys = [revoked_key(jti or "-"), block_key(client), rate_key(group, f"client:{client}")]
+        keys = [revoked_key(jti or "-"), RESTORED_KEY, block_key(client), rate_key(group, f"client:{client}")]
         if username is not None:
             keys.append(rate_key(group, f"user:{username}"))
         interval_ms = rule.period_seconds * 1000 / rule.limit

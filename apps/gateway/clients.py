@@ -47,8 +47,10 @@ class GatewayTokens:
         self._last_refresh = -self.MIN_REFRESH_SECONDS
 
     @classmethod
-    def create(cls, keys: KeySet, issuer: str, audience: str, jwks_url: str | None) -> GatewayTokens:
-        return cls(TokenVerifier(keys, issuer, audience), jwks_url, httpx.AsyncClient(timeout=2.0))
+    def create(cls, keys: KeySet, issuer: str, audience: str, max_lifetime_seconds: int,
+               jwks_url: str | None) -> GatewayTokens:
+        verifier = TokenVerifier(keys, issuer, audience, max_lifetime_seconds)
+        return cls(verifier, jwks_url, httpx.AsyncClient(timeout=2.0))
 
     async def refresh_keys(self) -> bool:
         """Fetches the JWKS, at most once per interval so forged ``kid``s cannot flood the auth app."""

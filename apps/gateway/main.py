@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.exceptions import HTTPException
 
+from apps.common.bodies import RequestBodyGuard
 from apps.common.dependency_metrics import DependencyMetrics
 from apps.common.logs import configure_logging
 from apps.common.metrics import HttpMetrics
@@ -22,7 +23,7 @@ from apps.gateway.admission import AdmissionControl
 from apps.gateway.breaker import CircuitBreaker
 from apps.gateway.bruteforce import LoginGuard
 from apps.gateway.clients import ClientAddresses, GatewayTokens
-from apps.gateway.errors import BAD_REQUEST, UPSTREAM_UNAVAILABLE, gateway_error
+from apps.gateway.errors import BAD_REQUEST, INTERNAL_ERROR, UPSTREAM_UNAVAILABLE, gateway_error
 from apps.gateway.headers import SecurityHeadersMiddleware, StrictCORSMiddleware
 from apps.gateway.metrics import GatewayMetrics
 from apps.gateway.openapi import fetch_documents, merge_documents
@@ -47,7 +48,8 @@ def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependenc
     return Gateway(
         settings=settings,
         redis=redis,
-        tokens=GatewayTokens.create(keys, settings.jwt_issuer, settings.jwt_audience, jwks_url),
+        tokens=GatewayTokens.create(keys, settings.jwt_issuer, settings.jwt_audience,
+                                    settings.jwt_max_lifetime_seconds, jwks_url),
         admission=AdmissionControl(redis),
         login_guard=LoginGuard(redis, settings.login_max_failures, settings.login_failure_window_seconds,
                                settings.login_block_seconds),
@@ -106,7 +108,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await gateway.tokens.http.aclose()
             await gateway.redis.aclose()
 
-    app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                  redirect_slashes=False)
     for spec in ROUTES:
         app.add_api_route(spec.path, _endpoint(spec), methods=list(spec.methods), include_in_schema=True,
                           tags=[spec.upstream])
@@ -139,10 +142,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             return gateway_error(404, BAD_REQUEST, "No such route")
         return gateway_error(exc.status_code, BAD_REQUEST, str(exc.detail))
 
+    # Innermost first: bodies are refused before CORS or routing; every answer, even an unexpected
+    # error's, leaves with a request id and the security headers.
+    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth,
+                       refuse=lambda refusal: gateway_error(refusal.status, BAD_REQUEST, refusal.message))
     app.add_middleware(StrictCORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
                        expose_headers=EXPOSED_HEADERS, max_age=600)
+    app.add_middleware(ObservabilityMiddleware, service="gateway", metrics=HttpMetrics(registry),
+                       internal_error=lambda: gateway_error(500, INTERNAL_ERROR, "Internal gateway error"))
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(ObservabilityMiddleware, service="gateway", metrics=HttpMetrics(registry))
     return app

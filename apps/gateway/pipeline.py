@@ -11,9 +11,10 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from apps.common.bodies import BODY_METHODS
 from apps.common.tokens import Claims, InvalidToken, bearer_token
 from apps.gateway.admission import Admission, AdmissionControl
-from apps.gateway.bruteforce import LoginGuard
+from apps.gateway.bruteforce import LoginGuard, target_username
 from apps.gateway.clients import ClientAddresses, GatewayTokens
 from apps.gateway.errors import (
     AUTH_CLIENT_BLOCKED,
@@ -25,11 +26,10 @@ from apps.gateway.errors import (
 )
 from apps.gateway.metrics import GatewayMetrics
 from apps.gateway.proxy import Upstream, upstream_headers
-from apps.gateway.route_table import RouteSpec, upstream_path
+from apps.gateway.route_table import RouteSpec, has_dot_segment, upstream_path
 from apps.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
-BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 @dataclass
@@ -44,6 +44,9 @@ class Gateway:
     metrics: GatewayMetrics
 
     async def handle(self, spec: RouteSpec, request: Request) -> Response:
+        raw_path = request.scope["raw_path"].decode("latin-1")
+        if has_dot_segment(raw_path):
+            return gateway_error(404, BAD_REQUEST, "No such route")
         peer = request.client.host if request.client else "unknown"
         client = self.addresses.resolve(peer, request.headers.get("x-forwarded-for"))
         claims: Claims | None = None
@@ -67,16 +70,17 @@ class Gateway:
             return self._refused(spec, admission)
 
         body = await request.body()
-        if request.method in BODY_METHODS and body and not _is_json(body):
+        parsed = _json(body) if request.method in BODY_METHODS and body else None
+        if parsed is _NOT_JSON:
             return gateway_error(400, BAD_REQUEST, "Request body is not valid JSON")
-        path = upstream_path(request.scope["raw_path"].decode("latin-1"))
+        path = upstream_path(raw_path)
         query = request.scope["query_string"].decode("latin-1")
         headers = upstream_headers(request.scope["headers"], client, claims.username if claims else None)
         response = await self.upstreams[spec.upstream].forward(
             request.method, f"{path}?{query}" if query else path, headers, body
         )
         if spec.login:
-            await self._after_login(client, response.status_code)
+            await self._after_login(client, target_username(parsed), response.status_code)
         if admission is not None:
             response.headers.update(admission.rate_headers())
         if spec.auth:
@@ -91,6 +95,8 @@ class Gateway:
     def _refused(self, spec: RouteSpec, admission: Admission) -> Response:
         if admission.outcome == "revoked":
             return self._unauthorized("revoked")
+        if admission.outcome == "revocations_unknown":  # Redis lost its data; the apps are copying it back
+            return self._checks_unavailable()
         if admission.outcome == "blocked":
             self.metrics.blocked_requests.inc()
             return gateway_error(403, AUTH_CLIENT_BLOCKED, "Too many failed logins: this client is blocked",
@@ -104,25 +110,31 @@ class Gateway:
         routes follow GATEWAY_RATE_LIMIT_FAIL_MODE (open: served without a limit; closed: refused)."""
         log.warning("admission checks unavailable: %s", type(exc).__name__)
         if spec.auth or self.settings.rate_limit_fail_mode == "closed":
-            self.metrics.limiter_unavailable.labels("refused").inc()
-            return gateway_error(503, UPSTREAM_UNAVAILABLE, "Security checks are temporarily unavailable",
-                                 headers={"Retry-After": "1"})
+            return self._checks_unavailable()
         self.metrics.limiter_unavailable.labels("allowed").inc()
         return None
 
-    async def _after_login(self, client: str, status: int) -> None:
+    def _checks_unavailable(self) -> Response:
+        self.metrics.limiter_unavailable.labels("refused").inc()
+        return gateway_error(503, UPSTREAM_UNAVAILABLE, "Security checks are temporarily unavailable",
+                             headers={"Retry-After": "1"})
+
+    async def _after_login(self, client: str, username: str, status: int) -> None:
         try:
-            if status == 401 and await self.login_guard.failed(client):
+            if status == 401 and await self.login_guard.failed(client, username):
                 self.metrics.login_blocks.inc()
             elif status == 200:
-                await self.login_guard.succeeded(client)
+                await self.login_guard.succeeded(client, username)
         except RedisError as exc:
             log.warning("brute-force guard unavailable: %s", type(exc).__name__)
 
 
-def _is_json(body: bytes) -> bool:
+_NOT_JSON = object()
+
+
+def _json(body: bytes) -> object:
+    """The parsed body (its nesting is already bounded by the body guard), or ``_NOT_JSON``."""
     try:
-        json.loads(body)
+        return json.loads(body)
     except ValueError:
-        return False
-    return True
+        return _NOT_JSON

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 API_PREFIX = "/api/v1"
 
@@ -43,3 +44,9 @@ ROUTES: tuple[RouteSpec, ...] = (
 def upstream_path(raw_path: str) -> str:
     """The apps serve the public paths without the version prefix."""
     return raw_path.removeprefix(API_PREFIX)
+
+
+def has_dot_segment(raw_path: str) -> bool:
+    """A ``.`` or ``..`` segment, literal or percent-encoded: a path that names no route, whatever a
+    template would match (``/balance/asset/..`` must not become ``/balance`` on the way upstream)."""
+    return any(unquote(segment) in (".", "..") for segment in raw_path.split("/"))

@@ -41,10 +41,16 @@ class Snapshot:
 
 
 class Catalogue:
-    """Every asset, sorted by market-cap rank; the table is scanned at most once per ``ttl_seconds``."""
+    """Every asset, sorted by market-cap rank; the table is scanned at most once per ``ttl_seconds``.
 
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic):
+    A table found empty (recreated after DynamoDB lost its data) is seeded again with ``refill``, so the
+    catalogue comes back without a restart.
+    """
+
+    def __init__(self, ttl_seconds: float, refill: Callable[[], int] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.ttl_seconds = ttl_seconds
+        self._refill = refill
         self._clock = clock
         self._snapshot: Snapshot | None = None
         self._refresh = threading.Lock()
@@ -72,7 +78,11 @@ class Catalogue:
         with self._refresh:  # one scan at a time; requests arriving meanwhile reuse its result
             snapshot = self._snapshot
             if snapshot is None or not self._fresh(snapshot):
-                snapshot = Snapshot.of(list(AssetItem.scan()), self._clock())
+                items = list(AssetItem.scan())
+                if not items and self._refill is not None:
+                    log.warning("inventory: the table is empty: seeded %d assets again", self._refill())
+                    items = list(AssetItem.scan(consistent_read=True))
+                snapshot = Snapshot.of(items, self._clock())
                 self._snapshot = snapshot
             return snapshot
 

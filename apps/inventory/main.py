@@ -34,7 +34,7 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
     async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
         seeded = await asyncio.to_thread(seed_inventory, seed)
         log.info("inventory: seeded %d of %d assets", seeded, len(seed))
-        catalogue = Catalogue(settings.catalogue_cache_seconds)
+        catalogue = Catalogue(settings.catalogue_cache_seconds, refill=lambda: seed_inventory(seed))
         cache = PriceCache(context.redis)
         context.extras["catalogue"] = catalogue
         context.extras["quotes"] = Quotes(cache)

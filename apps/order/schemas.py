@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from apps.common.models import AssetTransactionItem, OrderItem
-from apps.common.schemas import AssetId, DecimalString, UsdAmount
+from apps.common.schemas import AssetId, DecimalString, PlainDecimal, UsdAmount
 
 OrderType = Literal["market_buy", "market_sell", "limit_buy", "limit_sell"]
 ORDER_ID_PATTERN = r"^[a-zA-Z0-9_]{10,50}$"
@@ -15,8 +14,8 @@ ORDER_ID_PATTERN = r"^[a-zA-Z0-9_]{10,50}$"
 class CreateOrder(BaseModel):
     order_type: OrderType
     asset_id: AssetId
-    quantity: Decimal = Field(gt=0, le=1_000_000_000, decimal_places=8, allow_inf_nan=False)
-    price: Decimal | None = Field(None, gt=0, le=1_000_000_000, decimal_places=8, allow_inf_nan=False)
+    quantity: PlainDecimal = Field(gt=0, le=1_000_000_000, decimal_places=8, allow_inf_nan=False)
+    price: PlainDecimal | None = Field(None, gt=0, le=1_000_000_000, decimal_places=8, allow_inf_nan=False)
 
 
 class Order(BaseModel):

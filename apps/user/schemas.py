@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import BaseModel, Field
 
-from apps.common.schemas import DecimalString, UsdAmount
+from apps.common.schemas import DecimalString, PlainDecimal, UsdAmount
 
 
 class AmountRequest(BaseModel):
-    amount: Decimal = Field(gt=0, le=1_000_000, decimal_places=2, allow_inf_nan=False)
+    amount: PlainDecimal = Field(gt=0, le=1_000_000, decimal_places=2, allow_inf_nan=False)
 
 
 class Balance(BaseModel):

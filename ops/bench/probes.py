@@ -23,8 +23,9 @@ from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.models import BalanceItem
 from apps.common.money import usd
+from apps.common.revocations import Revocations
 from apps.common.security import key_set_from_settings
-from apps.common.tokens import RevocationList, TokenVerifier
+from apps.common.tokens import TokenVerifier
 from apps.order.metrics import OrderMetrics
 from apps.order.placing import OrderDesk
 from apps.order.schemas import CreateOrder
@@ -60,8 +61,9 @@ def default_probes(
     locks = UserLocks(redis, settings.lock_ttl_ms, settings.lock_wait_ms)
     market = MarketData(redis)
     desk = OrderDesk(ledger, locks, market, settings, OrderMetrics(CollectorRegistry()))
-    verifier = TokenVerifier(key_set_from_settings(settings), settings.jwt_issuer, settings.jwt_audience)
-    revocations = RevocationList(redis)
+    verifier = TokenVerifier(key_set_from_settings(settings), settings.jwt_issuer, settings.jwt_audience,
+                             settings.jwt_max_lifetime_seconds)
+    revocations = Revocations(redis, settings.jwt_max_lifetime_seconds)
     order = CreateOrder(order_type="market_buy", asset_id=asset_id, quantity=quantity)
 
     def token_check() -> bool:

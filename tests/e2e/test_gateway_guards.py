@@ -87,6 +87,42 @@ def test_brute_force_guard_blocks_after_five_failed_logins(start_gateway: Any, g
     assert sample_value(metrics, "gateway_login_blocks_total") == 1
 
 
+def test_a_login_to_another_account_does_not_wipe_the_failures_against_a_victim(start_gateway: Any) -> None:
+    """4 wrong guesses at a victim, then a good login to the attacker's own account, repeated: the success
+    clears only the attacker's own name, so the 5th guess at the victim blocks the client."""
+    gateway = start_gateway(GATEWAY_TRUSTED_PROXIES='["127.0.0.1/32"]')
+    victim, own = registration(), registration()
+    attacker = {"X-Forwarded-For": "203.0.113.70"}
+    with httpx.Client(base_url=gateway) as api:
+        for account in (victim, own):
+            assert api.post("/api/v1/auth/register", json=account).status_code == 201
+        guess = {"username": victim["username"], "password": "Wr0ng!Password"}
+        mine = {"username": own["username"].upper(), "password": PASSWORD}
+        statuses = []
+        for _ in range(3):
+            statuses += [api.post("/api/v1/auth/login", json=guess, headers=attacker).status_code for _ in range(4)]
+            statuses.append(api.post("/api/v1/auth/login", json=mine, headers=attacker).status_code)
+    assert statuses[:5] == [401, 401, 401, 401, 200]
+    assert statuses[5] == 401, "the 5th failure against the victim is counted and blocks the client"
+    assert set(statuses[6:]) == {403}, statuses
+
+
+def test_a_success_clears_the_failures_against_that_same_name(start_gateway: Any) -> None:
+    """A user who mistypes their password four times and then gets it right starts afresh."""
+    gateway = start_gateway(GATEWAY_TRUSTED_PROXIES='["127.0.0.1/32"]')
+    account = registration()
+    client = {"X-Forwarded-For": "203.0.113.71"}
+    wrong = {"username": account["username"], "password": "Wr0ng!Password"}
+    right = {"username": account["username"], "password": PASSWORD}
+    with httpx.Client(base_url=gateway) as api:
+        assert api.post("/api/v1/auth/register", json=account).status_code == 201
+        first = [api.post("/api/v1/auth/login", json=wrong, headers=client).status_code for _ in range(4)]
+        first.append(api.post("/api/v1/auth/login", json=right, headers=client).status_code)
+        again = [api.post("/api/v1/auth/login", json=wrong, headers=client).status_code for _ in range(4)]
+    assert first == [401] * 4 + [200]
+    assert again == [401] * 4, "not blocked: the success cleared the earlier typos"
+
+
 def test_breaker_opens_when_an_upstream_stops_and_closes_when_it_returns(
     start_gateway: Any, platform_env: dict[str, str], server_logs: Any
 ) -> None:

@@ -14,6 +14,7 @@ from ops.servers import free_port, port_in_use
 from ops.stack import runner
 from ops.stack.config import APPS, StackSettings
 from ops.stack.state import StackState, alive
+from tests.support.listeners import listening_addresses
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +30,8 @@ def _up_walk_down(settings: StackSettings) -> tuple[StackState, list[str]]:
     try:
         rows = runner.status(settings)
         assert rows and all(row.running and row.healthy is not False for row in rows)
+        exposed = {row.component.name: listening_addresses(row.component.port) for row in rows}
+        assert all(addresses == {"127.0.0.1"} for addresses in exposed.values()), exposed
         lines: list[str] = []
         results = run(settings.gateway_url, say=lines.append)
         assert {r.status for r in results} >= {200, 201, 401, 422, 429}

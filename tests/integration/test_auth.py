@@ -159,7 +159,8 @@ def test_a_taken_username_is_409_whatever_its_case(auth_app: Any, respell: Any) 
 
 
 @pytest.mark.parametrize(
-    "email", ["not-an-email", "missing-domain@", "@example.com", "two@@example.com", "a b@example.com", ""]
+    "email", ["not-an-email", "missing-domain@", "@example.com", "two@@example.com", "a b@example.com", "",
+              "one@letter.c", "no@dot", "digit@tld.c0m"]
 )
 def test_invalid_emails_are_422(auth_app: Any, email: str) -> None:
     assert_rejected(register(auth_app, email=email), "email")
@@ -245,7 +246,9 @@ def test_phones_are_stored_as_digits(auth_app: Any, given: str, stored: str) -> 
     assert profile_of(auth_app, body["username"])["phone"] == stored
 
 
-@pytest.mark.parametrize("phone", ["555-123-456", "1234567890123456", "", "no digits at all"])
+@pytest.mark.parametrize("phone", ["555-123-456", "1234567890123456", "", "no digits at all",
+                                   "\u0665\u0665\u0665\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+                                   "555.123.4567", "555/123/4567"])
 def test_phones_without_10_to_15_digits_are_422(auth_app: Any, phone: str) -> None:
     assert_rejected(register(auth_app, phone=phone), "phone")
 

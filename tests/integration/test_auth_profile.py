@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
+from apps.common.ids import time_ordered_id
 from apps.common.models import EmailClaimItem
 from apps.common.settings import PlatformSettings
 from tests.support.users import TestUser, register_and_login, registration, unique_username, years_ago
@@ -38,12 +39,13 @@ class Minter:
     key: ec.EllipticCurvePrivateKey
     kid: str
     username: str
+    user_id: str
     issuer: str
     audience: str
 
     def claims(self, **changes: Any) -> dict[str, Any]:
         now = int(time.time())
-        claims = {"sub": self.username, "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex,
+        claims = {"sub": self.username, "uid": self.user_id, "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex,
                   "iss": self.issuer, "aud": self.audience, **changes}
         return {name: value for name, value in claims.items() if value is not UNSET}
 
@@ -107,6 +109,9 @@ BAD_CREDENTIALS: dict[str, Callable[[Minter, str], dict[str, str]]] = {
     "no-exp": lambda m, real: bearer(m.token(exp=UNSET)),
     "no-iat": lambda m, real: bearer(m.token(iat=UNSET)),
     "no-sub": lambda m, real: bearer(m.token(sub=UNSET)),
+    "no-uid": lambda m, real: bearer(m.token(uid=UNSET)),
+    "another-accounts-uid": lambda m, real: bearer(m.token(uid=time_ordered_id())),
+    "a-year-long-lifetime": lambda m, real: bearer(m.token(exp=int(time.time()) + 365 * 24 * HOUR)),
     "issued-in-the-future": lambda m, real: bearer(
         m.token(iat=int(time.time()) + HOUR, exp=int(time.time()) + 2 * HOUR)
     ),
@@ -123,7 +128,7 @@ def minter(
     auth_app: Any, signing_key: ec.EllipticCurvePrivateKey, platform_settings: PlatformSettings, user: TestUser
 ) -> Minter:
     [served] = auth_app.get("/.well-known/jwks.json").json()["keys"]
-    return Minter(signing_key, served["kid"], user.username, platform_settings.jwt_issuer,
+    return Minter(signing_key, served["kid"], user.username, user.user_id, platform_settings.jwt_issuer,
                   platform_settings.jwt_audience)
 
 
@@ -152,7 +157,7 @@ def test_the_profile_refuses_bad_credentials_with_401(
     auth_app: Any, user: TestUser, minter: Minter, method: str, credentials: Callable[..., dict[str, str]]
 ) -> None:
     response = auth_app.request(method, "/auth/profile", headers=credentials(minter, user.token),
-                                json={"first_name": "Mallory"})
+                                json={"first_name": "Mallory"} if method == "PUT" else None)
     assert response.status_code == 401, response.text
     assert response.json().keys() == {"detail", "code"}
     assert response.json()["code"] == "not_authenticated"
@@ -167,10 +172,10 @@ def test_a_non_string_kid_is_401_not_a_crash(auth_app: Any, minter: Minter, kid:
     assert response.status_code == 401
 
 
-def test_a_valid_token_for_a_user_that_does_not_exist_is_404(auth_app: Any, minter: Minter) -> None:
+def test_a_well_signed_token_for_an_account_that_does_not_exist_is_401(auth_app: Any, minter: Minter) -> None:
     response = auth_app.get("/auth/profile", headers=bearer(minter.token(sub=unique_username("ghost"))))
-    assert response.status_code == 404
-    assert response.json() == {"detail": "User not found", "code": "user_not_found"}
+    assert response.status_code == 401
+    assert response.json() == {"detail": "This token's account no longer exists", "code": "not_authenticated"}
 
 
 # --- reading -----------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from redis import Redis
 
 from apps.common.settings import PlatformSettings
-from apps.common.tokens import Claims, RevocationList, public_jwk, revoked_key
+from apps.common.revocation_keys import revoked_key
+from apps.common.revocations import BEYOND_LEEWAY_SECONDS, Revocations
+from apps.common.tokens import Claims, public_jwk
 from tests.support.users import PASSWORD, TestUser, register_and_login, registration, unique_username
 
 pytestmark = pytest.mark.integration
@@ -179,24 +181,27 @@ def test_logout_needs_a_valid_token(auth_app: Any, headers: dict[str, str]) -> N
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_the_revoked_jti_is_kept_in_redis_no_longer_than_the_token_lives(
+def test_the_revoked_jti_is_kept_no_longer_than_the_token_can_be_used(
     auth_app: Any, user: TestUser, redis_client: Redis, platform_settings: PlatformSettings
 ) -> None:
     claims = verified(auth_app, user.token, platform_settings)
     key = revoked_key(claims["jti"])
     assert not redis_client.exists(key)
-    not_after = claims["exp"] - int(time.time())
+    usable_for = claims["exp"] - int(time.time()) + BEYOND_LEEWAY_SECONDS
     assert auth_app.post("/auth/logout", headers=user.headers).status_code == 200
     assert redis_client.exists(key)
-    assert 0 < redis_client.pttl(key) <= not_after * 1000
+    assert 0 < redis_client.pttl(key) <= usable_for * 1000
 
 
-def test_revoking_an_already_expired_token_still_records_it_briefly(redis_client: Redis) -> None:
-    revocations = RevocationList(redis_client)
-    claims = Claims(username="nobody_at_all", jti=uuid.uuid4().hex, expires_at=int(time.time()) - 100)
+def test_revoking_a_token_just_past_its_expiry_still_records_it_for_the_leeway(
+    redis_client: Redis, tables: PlatformSettings
+) -> None:
+    revocations = Revocations(redis_client, tables.jwt_max_lifetime_seconds)
+    claims = Claims(username="nobody_at_all", user_id="01J0NOBODY", jti=uuid.uuid4().hex,
+                    expires_at=int(time.time()) - 3)
     revocations.revoke(claims)
     assert revocations.is_revoked(claims.jti)
-    assert 0 < redis_client.pttl(revoked_key(claims.jti)) <= 1000
+    assert 0 < redis_client.pttl(revoked_key(claims.jti)) <= BEYOND_LEEWAY_SECONDS * 1000
 
 
 # --- error bodies ------------------------------------------------------------------------------------

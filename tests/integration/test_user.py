@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from apps.common.models import BalanceItem
 from tests.support.invariants import assert_account_consistent, ledger_sum
 from tests.support.market import listed_asset
 from tests.support.users import TestUser, register_and_login
@@ -62,6 +63,22 @@ def test_bad_amounts_are_422_and_change_nothing(user_app: Any, user: TestUser, a
         response = user_app.post(path, json={"amount": amount}, headers=user.headers)
         assert response.status_code == 422, (path, amount, response.text)
     assert balance_of(user_app, user) == "10.00"
+
+
+NOT_PLAIN_DECIMALS = {"digit-separator": "1_000", "arabic-indic": "\u0661\u0662", "fullwidth": "\uff11\uff10",
+                      "padded": " 10 ", "plus-sign": "+5", "exponent": "1e3", "trailing-point": "10.",
+                      "leading-point": ".5", "trailing-newline": "10\n"}
+
+
+@pytest.mark.parametrize("amount", NOT_PLAIN_DECIMALS.values(), ids=NOT_PLAIN_DECIMALS.keys())
+def test_money_as_text_is_ascii_digits_only(user_app: Any, user: TestUser, amount: str) -> None:
+    assert deposit(user_app, user, 10).status_code == 201
+    for path in ("/balance/deposit", "/balance/withdraw"):
+        response = user_app.post(path, json={"amount": amount}, headers=user.headers)
+        assert response.status_code == 422, (path, amount, response.text)
+        assert [error["loc"] for error in response.json()["detail"]] == [["body", "amount"]]
+    assert balance_of(user_app, user) == "10.00"
+    assert deposit(user_app, user, "10.50").status_code == 201, "a plain decimal string is still money"
 
 
 def test_missing_or_malformed_body_is_422(user_app: Any, user: TestUser) -> None:
@@ -175,3 +192,21 @@ def test_every_response_has_a_request_id(user_app: Any, user: TestUser) -> None:
     replaced = user_app.get("/balance", headers={**user.headers, "X-Request-ID": "bad id\twith spaces"})
     assert replaced.headers["X-Request-ID"] != "bad id\twith spaces"
     assert len(replaced.headers["X-Request-ID"]) == 32
+
+
+def test_an_account_without_a_balance_item_is_told_so_not_to_retry(
+    user_app: Any, order_app: Any, user: TestUser, redis_client: Any
+) -> None:
+    """A permanent state (the item was lost) answers 404 balance_not_found, never 503 retry_later."""
+    coin = listed_asset(redis_client, "5.00")
+    assert deposit(user_app, user, 100).status_code == 201
+    BalanceItem(user.username).delete()
+    answers = [
+        deposit(user_app, user, 10),
+        user_app.post("/balance/withdraw", json={"amount": 10}, headers=user.headers),
+        order_app.post("/orders", json={"order_type": "market_buy", "asset_id": coin, "quantity": "1"},
+                       headers=user.headers),
+        user_app.get("/balance", headers=user.headers),
+    ]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "balance_not_found")] * 4
+    assert BalanceItem.find(user.username, consistent=True) is None, "nothing was written"

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import jwt
+
 PASSWORD = "Str0ng!Passw0rd"
 _counter = itertools.count()
 
@@ -38,6 +40,11 @@ class TestUser:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def user_id(self) -> str:
+        """The account's id, as its token carries it."""
+        return str(jwt.decode(self.token, options={"verify_signature": False})["uid"])
 
 
 def register_and_login(auth: Any, username: str | None = None) -> TestUser:

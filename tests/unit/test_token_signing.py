@@ -49,11 +49,12 @@ def signer(signing_key: ec.EllipticCurvePrivateKey) -> TokenSigner:
 # --- TokenSigner ---------------------------------------------------------------------------------
 
 
-def test_issued_tokens_carry_every_contract_claim(signer: TokenSigner) -> None:
-    token = signer.issue("alice_1")
+def test_issued_tokens_carry_every_contract_claim_and_the_account_id(signer: TokenSigner) -> None:
+    token = signer.issue("alice_1", "01J0ALICE")
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert claims.keys() == {"sub", "iat", "exp", "jti", "iss", "aud"}
-    assert (claims["sub"], claims["iss"], claims["aud"]) == ("alice_1", "test-issuer", "test-audience")
+    assert claims.keys() == {"sub", "uid", "iat", "exp", "jti", "iss", "aud"}
+    assert (claims["sub"], claims["uid"]) == ("alice_1", "01J0ALICE")
+    assert (claims["iss"], claims["aud"]) == ("test-issuer", "test-audience")
     assert claims["exp"] - claims["iat"] == 900
     assert re.fullmatch(r"[0-9a-f]{32}", claims["jti"])
 
@@ -61,22 +62,22 @@ def test_issued_tokens_carry_every_contract_claim(signer: TokenSigner) -> None:
 def test_issued_tokens_are_es256_with_the_kid_of_the_key(
     signer: TokenSigner, signing_key: ec.EllipticCurvePrivateKey
 ) -> None:
-    header = jwt.get_unverified_header(signer.issue("alice_1"))
+    header = jwt.get_unverified_header(signer.issue("alice_1", "01J0ALICE"))
     assert header["alg"] == "ES256"
     assert header["kid"] == public_jwk(signing_key.public_key())["kid"]
 
 
 def test_every_token_gets_a_fresh_jti(signer: TokenSigner) -> None:
-    jtis = {jwt.decode(signer.issue("alice_1"), options={"verify_signature": False})["jti"] for _ in range(20)}
+    jtis = {jwt.decode(signer.issue("alice_1", "01J0ALICE"), options={"verify_signature": False})["jti"] for _ in range(20)}
     assert len(jtis) == 20
 
 
 def test_issued_tokens_verify_with_the_published_keys(signer: TokenSigner) -> None:
-    token = signer.issue("alice_1")
-    from_key_set = TokenVerifier(signer.key_set(), "test-issuer", "test-audience").decode(token)
+    token = signer.issue("alice_1", "01J0ALICE")
+    from_key_set = TokenVerifier(signer.key_set(), "test-issuer", "test-audience", 86400).decode(token)
     published = KeySet()
     published.load_jwks(signer.jwks())
-    from_jwks = TokenVerifier(published, "test-issuer", "test-audience").decode(token)
+    from_jwks = TokenVerifier(published, "test-issuer", "test-audience", 86400).decode(token)
     assert from_key_set == from_jwks
     assert from_jwks.username == "alice_1"
 
@@ -124,8 +125,8 @@ def test_the_local_stack_without_a_key_generates_one() -> None:
     first, second = TokenSigner.from_settings(settings), TokenSigner.from_settings(settings)
     assert first.jwk["crv"] == "P-256"
     assert first.jwk["kid"] != second.jwk["kid"]
-    verifier = TokenVerifier(first.key_set(), settings.jwt_issuer, settings.jwt_audience)
-    assert verifier.decode(first.issue("alice_1")).username == "alice_1"
+    verifier = TokenVerifier(first.key_set(), settings.jwt_issuer, settings.jwt_audience, 86400)
+    assert verifier.decode(first.issue("alice_1", "01J0ALICE")).username == "alice_1"
 
 
 def test_the_signer_takes_issuer_audience_and_lifetime_from_settings(
@@ -133,7 +134,7 @@ def test_the_signer_takes_issuer_audience_and_lifetime_from_settings(
 ) -> None:
     settings = AuthSettings(jwt_private_key=private_pem(signing_key), jwt_issuer="iss-x", jwt_audience="aud-y",
                             token_ttl_seconds=120)
-    claims = jwt.decode(TokenSigner.from_settings(settings).issue("alice_1"), options={"verify_signature": False})
+    claims = jwt.decode(TokenSigner.from_settings(settings).issue("alice_1", "01J0ALICE"), options={"verify_signature": False})
     assert (claims["iss"], claims["aud"], claims["exp"] - claims["iat"]) == ("iss-x", "aud-y", 120)
 
 

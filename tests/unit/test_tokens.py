@@ -22,13 +22,13 @@ from apps.common.tokens import (
     TokenVerifier,
     bearer_token,
     public_jwk,
-    revoked_key,
 )
 
 pytestmark = pytest.mark.unit
 
 ISSUER = "test-issuer"
 AUDIENCE = "test-audience"
+MAX_LIFETIME = 86400
 UNSET = object()
 # RFC 7517, appendix A.1: an example P-256 public key.
 RFC_X = "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4"
@@ -49,7 +49,8 @@ def kid_of(key: ec.EllipticCurvePrivateKey) -> str:
 
 def claims(**changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"sub": "alice_1", "iat": now, "exp": now + 600, "jti": "jti-1", "iss": ISSUER, "aud": AUDIENCE}
+    base = {"sub": "alice_1", "uid": "01J0USER", "iat": now, "exp": now + 600, "jti": "jti-1", "iss": ISSUER,
+            "aud": AUDIENCE}
     return {name: value for name, value in {**base, **changes}.items() if value is not UNSET}
 
 
@@ -71,7 +72,7 @@ def key() -> ec.EllipticCurvePrivateKey:
 def verifier(key: ec.EllipticCurvePrivateKey) -> TokenVerifier:
     keys = KeySet()
     keys.add(key.public_key())
-    return TokenVerifier(keys, ISSUER, AUDIENCE)
+    return TokenVerifier(keys, ISSUER, AUDIENCE, MAX_LIFETIME)
 
 
 def refusal(verifier: TokenVerifier, token: str) -> str:
@@ -200,8 +201,9 @@ def test_without_a_minimum_interval_a_rotated_key_is_found(key: ec.EllipticCurve
 
 
 def test_a_valid_token_decodes_to_its_claims(verifier: TokenVerifier, key: ec.EllipticCurvePrivateKey) -> None:
-    token = signed(key, kid_of(key), exp=2_000_000_000)
-    assert verifier.decode(token) == Claims(username="alice_1", jti="jti-1", expires_at=2_000_000_000)
+    now = int(time.time())
+    token = signed(key, kid_of(key), iat=now, exp=now + 600)
+    assert verifier.decode(token) == Claims(username="alice_1", user_id="01J0USER", jti="jti-1", expires_at=now + 600)
 
 
 def test_an_audience_list_containing_ours_is_accepted(
@@ -234,6 +236,14 @@ REFUSALS: dict[str, tuple[Case, str]] = {
     "no-aud": (lambda k: signed(k, kid_of(k), aud=UNSET), "invalid_claims"),
     "sub-not-a-string": (lambda k: signed(k, kid_of(k), sub=42), "invalid_claims"),
     "jti-not-a-string": (lambda k: signed(k, kid_of(k), jti=42), "invalid_claims"),
+    "no-uid": (lambda k: signed(k, kid_of(k), uid=UNSET), "invalid_claims"),
+    "uid-not-a-string": (lambda k: signed(k, kid_of(k), uid=7), "invalid_claims"),
+    "empty-uid": (lambda k: signed(k, kid_of(k), uid=""), "invalid_claims"),
+    "exp-a-year-away": (lambda k: signed(k, kid_of(k), exp=int(time.time()) + 365 * 24 * HOUR), "invalid_lifetime"),
+    "lifetime-just-over-the-maximum": (
+        lambda k: signed(k, kid_of(k), iat=int(time.time()) - HOUR, exp=int(time.time()) - HOUR + MAX_LIFETIME + 1),
+        "invalid_lifetime",
+    ),
     "issued-in-the-future": (
         lambda k: signed(k, kid_of(k), iat=int(time.time()) + HOUR, exp=int(time.time()) + 2 * HOUR),
         "invalid_claims",
@@ -257,16 +267,19 @@ def test_leeway_forgives_a_recent_expiry_only(key: ec.EllipticCurvePrivateKey) -
     keys = KeySet()
     keys.add(key.public_key())
     just_expired = signed(key, kid_of(key), iat=int(time.time()) - HOUR, exp=int(time.time()) - 30)
-    assert TokenVerifier(keys, ISSUER, AUDIENCE, leeway_seconds=120).decode(just_expired).username == "alice_1"
-    assert refusal(TokenVerifier(keys, ISSUER, AUDIENCE, leeway_seconds=0), just_expired) == "expired"
+    lenient = TokenVerifier(keys, ISSUER, AUDIENCE, MAX_LIFETIME, leeway_seconds=120)
+    assert lenient.decode(just_expired).username == "alice_1"
+    assert refusal(TokenVerifier(keys, ISSUER, AUDIENCE, MAX_LIFETIME, leeway_seconds=0), just_expired) == "expired"
 
 
-# --- revocation key and bearer header -------------------------------------------------------------
+def test_a_token_of_exactly_the_maximum_lifetime_is_accepted(
+    verifier: TokenVerifier, key: ec.EllipticCurvePrivateKey
+) -> None:
+    now = int(time.time())
+    assert verifier.decode(signed(key, kid_of(key), iat=now, exp=now + MAX_LIFETIME)).expires_at == now + MAX_LIFETIME
 
 
-def test_revoked_keys_are_namespaced_by_jti() -> None:
-    assert revoked_key("abc123") == "cnop:revoked:abc123"
-    assert revoked_key("a") != revoked_key("b")
+# --- bearer header ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from apps.common.models.users import (
     DailyTotalsItem,
     EmailClaimItem,
     InsightsCacheItem,
+    RevocationItem,
     UserItem,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "IdempotencyItem",
     "InsightsCacheItem",
     "OrderItem",
+    "RevocationItem",
     "UserItem",
     "bind_models",
     "dynamodb_connection",

@@ -16,6 +16,7 @@ from apps.common.models.users import (
     DailyTotalsItem,
     EmailClaimItem,
     InsightsCacheItem,
+    RevocationItem,
     UserItem,
 )
 from apps.common.settings import PlatformSettings
@@ -30,6 +31,7 @@ ALL_MODELS: tuple[type[TableModel], ...] = (
     BalanceTransactionItem,
     AssetTransactionItem,
     InsightsCacheItem,
+    RevocationItem,
     OrderItem,
     IdempotencyItem,
     AssetItem,

@@ -27,6 +27,9 @@ class EmailIndex(GlobalSecondaryIndex["UserItem"]):
 class UserItem(UsersTableModel):
     username = UnicodeAttribute(hash_key=True, attr_name="PK")
     kind = fixed_sort_key("USER")
+    user_id = UnicodeAttribute(null=True)
+    """Immutable (a ULID): tokens carry it, so a token never works for a later account of the same name.
+    Accounts made before it existed get one at their next login."""
     email = UnicodeAttribute()
     password_hash = UnicodeAttribute()
     first_name = UnicodeAttribute()
@@ -132,3 +135,18 @@ class InsightsCacheItem(UsersTableModel):
     @staticmethod
     def key_for(portfolio_hash: str) -> str:
         return f"INSIGHTS#{portfolio_hash}"
+
+
+class RevocationItem(UsersTableModel):
+    """A revoked token, kept until it would have expired anyway: Redis holds the working copy, this one
+    survives Redis losing its data. Partitioned by the hour the token expires, so the revocations still
+    in force are a bounded set of partitions to read back."""
+
+    bucket = UnicodeAttribute(hash_key=True, attr_name="PK")
+    jti = UnicodeAttribute(range_key=True, attr_name="SK")
+    username = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+    @staticmethod
+    def bucket_for(expires_at: int) -> str:
+        return f"REVOKED#{expires_at // 3600}"
