@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every app; the command picks the app:
-#   uvicorn apps.<app>.main:create_app --factory --no-proxy-headers --host 0.0.0.0 --port <port>
+#   python -m apps.serve <app> --host 0.0.0.0 --port <port>
+# (uvicorn with the app's factory, read deadlines and a connection cap from SERVER_*, no proxy headers).
 # Pulumi (stacks/) builds it with pulumi-docker-build, `make kind-load` builds it for Kind, and the local
 # stack's compose file uses it too. The base image is pinned to an exact release; pass
 # --build-arg PYTHON_IMAGE=python:3.11.11-slim-bookworm@sha256:<digest> to pin it by digest as well.
@@ -32,4 +33,4 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1
 USER 10001:10001
 EXPOSE 8080
-CMD ["uvicorn", "apps.gateway.main:create_app", "--factory", "--no-proxy-headers", "--host", "0.0.0.0", "--port", "8080"]
+CMD ["python", "-m", "apps.serve", "gateway", "--host", "0.0.0.0", "--port", "8080"]

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup test test-fast lint bench clean up down status logs demo
+.PHONY: setup test test-fast lint bench clean up down restart status logs demo
 
 setup:
 	@$(PYTHON) ops/bootstrap.py
@@ -27,6 +27,10 @@ up: setup
 
 down:
 	@$(PY) -m ops.stack down
+
+# make restart COMPONENT=redis|aws|prometheus|gateway|auth|... [LOSE_DATA=1]: same port, same arguments.
+restart:
+	@$(PY) -m ops.stack restart $(COMPONENT) $(if $(LOSE_DATA),--lose-data)
 
 status:
 	@$(PY) -m ops.stack status

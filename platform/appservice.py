@@ -148,8 +148,7 @@ def _deployment_spec(
     env: list[k8s.core.v1.EnvVarArgsDict] = [{"name": key, "value": value} for key, value in sorted(args.env.items())]
     env += [{"name": key, "value_from": {"secret_key_ref": {"name": ref.secret_name, "key": ref.key}}}
             for key, ref in sorted(args.secret_env.items())]
-    command = ["uvicorn", f"apps.{args.service}.main:create_app", "--factory", "--no-proxy-headers",
-               "--host", "0.0.0.0", "--port", str(args.port)]
+    command = ["python", "-m", "apps.serve", args.service, "--host", "0.0.0.0", "--port", str(args.port)]
     return {
         "replicas": args.min_replicas,
         "selector": {"match_labels": labels},

@@ -1,4 +1,4 @@
-"""Run with ``uvicorn apps.gateway.main:create_app --factory --port 8080``."""
+"""Run with ``python -m apps.serve gateway`` (uvicorn with this factory and the platform's server limits)."""
 
 from __future__ import annotations
 

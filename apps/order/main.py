@@ -1,4 +1,4 @@
-"""Run with ``uvicorn apps.order.main:create_app --factory``."""
+"""Run with ``python -m apps.serve order`` (uvicorn with this factory and the platform's server limits)."""
 
 from __future__ import annotations
 

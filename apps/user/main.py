@@ -1,4 +1,4 @@
-"""Run with ``uvicorn apps.user.main:create_app --factory``."""
+"""Run with ``python -m apps.serve user`` (uvicorn with this factory and the platform's server limits)."""
 
 from __future__ import annotations
 

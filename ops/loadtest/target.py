@@ -26,8 +26,6 @@ from ops.stack.state import Component, StackState
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-AWS_COMPONENTS = ("dynamodb-local", "moto", "aws")
-REDIS_COMPONENTS = ("redis", "fakeredis")
 
 
 class TargetError(RuntimeError):
@@ -78,8 +76,7 @@ class Target:
 
 def _from_state(state: StackState, settings: StackSettings, gateway_url: str, owned: bool) -> Target:
     by_name = {c.name: c for c in state.components}
-    aws = next((by_name[name] for name in AWS_COMPONENTS if name in by_name), None)
-    redis = next((by_name[name] for name in REDIS_COMPONENTS if name in by_name), None)
+    aws, redis = by_name.get(runner.AWS), by_name.get(runner.REDIS)
     if aws is None or redis is None or any(app not in by_name for app in APPS):
         raise TargetError(f"the stack state in {settings.state_file} lacks DynamoDB, Redis or an app")
     return Target(gateway_url, aws.port, redis.port, settings.table_prefix, state.components, owned)

@@ -1,4 +1,4 @@
-"""``python -m ops.stack up|down|status|logs``: the local stack behind ``make up``, ``make down``..."""
+"""``python -m ops.stack up|down|restart|status|logs``: the local stack behind ``make up``, ``make down``..."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="start every component, detached; return when all are healthy")
     commands.add_parser("down", help="stop everything `up` started")
+    restart = commands.add_parser("restart", help="stop one component and start it again on its port")
+    restart.add_argument("component", help="aws, redis, prometheus or an app (gateway, auth, order...)")
+    restart.add_argument("--lose-data", action="store_true",
+                         help="start Redis without its data, as after a crash without persistence")
     commands.add_parser("status", help="each component's process, health and memory")
     logs = commands.add_parser("logs", help="the components' log files")
     logs.add_argument("component", nargs="?", help="one component (default: all)")
@@ -44,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
             log.error("would not stop: %s", ", ".join(stubborn))
             return 1
         print("the local stack is stopped")
+        return 0
+    if args.command == "restart":
+        try:
+            component = runner.restart(settings, args.component, lose_data=args.lose_data)
+        except runner.StackError as exc:
+            log.error("%s", exc)
+            return 1
+        print(f"{component.name} restarted: pid {component.pid}, port {component.port}")
         return 0
     if args.command == "status":
         rows = runner.status(settings)

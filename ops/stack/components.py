@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
 
 import yaml
 
@@ -15,7 +14,6 @@ from ops.servers import (
     ServerProcess,
     dynamodb_local_jar,
     http_ok,
-    launch_app,
     port_in_use,
     refuse_busy_port,
     spawn,
@@ -61,7 +59,7 @@ def start_redis_backend(settings: StackSettings) -> ServerProcess:
         if backend == "fakeredis":
             log.info("redis-server is missing (apt-get install redis-server): using fakeredis' TCP server")
     if backend == "redis-server":
-        return start_redis(settings.redis_port, log_path)
+        return start_redis(settings.redis_port, log_path, data_dir=settings.redis_data_dir)
     return start_fakeredis(settings.redis_port, log_path)
 
 
@@ -78,12 +76,6 @@ def apps_environment(settings: StackSettings, keys: KeyPair, passthrough: dict[s
         if app != "gateway":
             env[f"GATEWAY_{app.upper()}_URL"] = settings.app_url(app)
     return env
-
-
-def launch_apps(settings: StackSettings, env: dict[str, str]) -> Iterator[ServerProcess]:
-    """Launches the apps one by one, so a caller can stop those already started if a later one fails."""
-    for app in APPS:
-        yield launch_app(app, settings.app_port(app), env, settings.logs_dir / f"{app}.log")
 
 
 def prometheus_config(settings: StackSettings) -> dict[str, object]:

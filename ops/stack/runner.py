@@ -1,9 +1,10 @@
-"""up, down, status and logs of the local stack."""
+"""up, down, restart and status of the local stack."""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,24 +12,56 @@ from dataclasses import dataclass
 from apps.common.models import dynamodb_connection
 from apps.common.settings import PlatformSettings
 from ops.keys import KeyPair, local_platform_env
-from ops.servers import ServerError, ServerProcess, http_ok, wait_healthy
+from ops.servers import ServerError, ServerProcess, http_ok, launch_app, port_in_use
 from ops.stack import components
-from ops.stack.config import StackSettings
+from ops.stack.config import APPS, StackSettings
 from ops.stack.state import Component, StackState, alive, resident_bytes, stop_process_group
 from ops.tables import ensure_tables
 
 log = logging.getLogger(__name__)
 
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "GOOGLE_GEMINI_API_KEY", "INSIGHTS_PROVIDER")
+AWS, REDIS, PROMETHEUS = "aws", "redis", "prometheus"
 
 
 class StackError(RuntimeError):
-    """The stack cannot be brought up or down; the message says why."""
+    """The stack cannot be brought up, restarted or down; the message says why."""
 
 
-def _component(server: ServerProcess, kind: str, health_path: str | None) -> Component:
+def _component(server: ServerProcess, name: str, kind: str, health_path: str | None = None) -> Component:
+    """``name`` is the component's role (``aws``, ``redis``, an app); ``kind`` the server that plays it."""
     health = f"http://127.0.0.1:{server.port}{health_path}" if health_path else None
-    return Component(server.name, kind, server.port, server.pid, components.log_path_of(server), health)
+    return Component(name, kind, server.port, server.pid, components.log_path_of(server), health)
+
+
+def _redis(settings: StackSettings) -> Component:
+    server = components.start_redis_backend(settings)
+    return _component(server, REDIS, "redis-server" if server.name == "redis" else server.name)
+
+
+def _prometheus(settings: StackSettings) -> Component | None:
+    server = components.start_prometheus(settings)
+    return _component(server, PROMETHEUS, PROMETHEUS, "/-/ready") if server else None
+
+
+def _apps_environment(settings: StackSettings) -> dict[str, str]:
+    passthrough = {name: value for name in PASSED_THROUGH if (value := os.environ.get(name))}
+    return components.apps_environment(settings, KeyPair.load(settings.signing_key_file), passthrough)
+
+
+def _start_aws(settings: StackSettings) -> Component:
+    """DynamoDB (in memory: empty at every start) and the tables of the one definition."""
+    aws = components.start_aws_endpoint(settings)
+    platform = PlatformSettings.model_validate(
+        local_platform_env(settings.aws_port, settings.redis_port, settings.table_prefix, "unused"))
+    created = ensure_tables(dynamodb_connection(platform), settings.table_prefix)
+    log.info("tables: %s", ", ".join(created) if created else "already there")
+    return _component(aws, AWS, aws.name) if aws else Component(AWS, "external", settings.aws_port, None, None, None)
+
+
+def _start_app(settings: StackSettings, app: str, env: dict[str, str]) -> Component:
+    server = launch_app(app, settings.app_port(app), env, settings.logs_dir / f"{app}.log")
+    return _component(server, app, "uvicorn", "/health")
 
 
 def up(settings: StackSettings) -> StackState:
@@ -37,37 +70,86 @@ def up(settings: StackSettings) -> StackState:
     if previous is not None and any(c.pid and alive(c.pid) for c in previous.components):
         raise StackError("the stack is already running (`make status`, or `make down` first)")
     settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(settings.redis_data_dir, ignore_errors=True)  # a new stack starts from nothing
+    KeyPair.generate().save(settings.signing_key_file)
     started = time.monotonic()
     running: list[Component] = []
     try:
-        aws = components.start_aws_endpoint(settings)
-        running.append(_component(aws, aws.name, None) if aws else
-                       Component("aws", "external", settings.aws_port, None, None, None))
-        redis = components.start_redis_backend(settings)
-        running.append(_component(redis, redis.name, None))
-        platform = PlatformSettings.model_validate(
-            local_platform_env(settings.aws_port, settings.redis_port, settings.table_prefix, "unused"))
-        created = ensure_tables(dynamodb_connection(platform), settings.table_prefix)
-        log.info("tables: %s", ", ".join(created) if created else "already there")
-
-        passthrough = {name: value for name in PASSED_THROUGH if (value := os.environ.get(name))}
-        env = components.apps_environment(settings, KeyPair.generate(), passthrough)
-        apps = []
-        for app in components.launch_apps(settings, env):
-            apps.append(app)
-            running.append(_component(app, "uvicorn", "/health"))
-        for app in apps:
-            wait_healthy(app, timeout=60)
-        if settings.with_prometheus:
-            prometheus = components.start_prometheus(settings)
-            if prometheus is not None:
-                running.append(_component(prometheus, "prometheus", "/-/ready"))
+        running.append(_start_aws(settings))
+        running.append(_redis(settings))
+        env = _apps_environment(settings)
+        for app in APPS:
+            running.append(_start_app(settings, app, env))
+        for component in running[2:]:
+            _wait_healthy(component)
+        prometheus = _prometheus(settings) if settings.with_prometheus else None
+        if prometheus is not None:
+            running.append(prometheus)
     except (ServerError, OSError) as exc:
         _stop(running)
         raise StackError(str(exc)) from exc
-    state = StackState(time.time(), round(time.monotonic() - started, 2), running)
+    state = StackState(time.time(), round(time.monotonic() - started, 2), running,
+                       settings.model_dump(mode="json"))
     state.save(settings.state_file)
     return state
+
+
+def restart(settings: StackSettings, name: str, lose_data: bool = False) -> Component:
+    """Stops one component and starts it again on the same port with the same arguments; returns once it
+    is healthy, with the state file following its new pid. Redis keeps its data (append-only file) unless
+    ``lose_data``; DynamoDB Local is in memory, so it always comes back empty (tables recreated)."""
+    state = StackState.load(settings.state_file)
+    component = state.component(name) if state else None
+    if state is None or component is None:
+        known = ", ".join(c.name for c in state.components) if state else "none: `make up` first"
+        raise StackError(f"no component {name!r} in the local stack (components: {known})")
+    if component.pid is None:
+        raise StackError(f"{component.name} is not run by this stack ({component.kind}): restart it where it runs")
+    stack = StackSettings.model_validate(state.settings) if state.settings else settings
+    if not stop_process_group(component.pid):
+        raise StackError(f"{component.name} (pid {component.pid}) would not stop")
+    _wait_port_free(component.port)
+    if lose_data:
+        shutil.rmtree(stack.redis_data_dir, ignore_errors=True)
+    try:
+        restarted = _start_again(stack, component)
+        _wait_healthy(restarted)
+    except (ServerError, OSError) as exc:
+        raise StackError(f"{component.name} did not come back: {exc}") from exc
+    state.replacing(restarted).save(settings.state_file)
+    log.info("%s restarted: pid %s on port %d", restarted.name, restarted.pid, restarted.port)
+    return restarted
+
+
+def _start_again(settings: StackSettings, component: Component) -> Component:
+    if component.name == AWS:
+        return _start_aws(settings)
+    if component.name == REDIS:
+        return _redis(settings)
+    if component.name == PROMETHEUS:
+        prometheus = _prometheus(settings)
+        if prometheus is None:
+            raise ServerError("prometheus is not installed")
+        return prometheus
+    return _start_app(settings, component.name, _apps_environment(settings))
+
+
+def _wait_healthy(component: Component, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while component.health_url is not None and not http_ok(component.health_url):
+        if component.pid is not None and not alive(component.pid):
+            raise ServerError(f"{component.name} exited while starting (log: {component.log})")
+        if time.monotonic() > deadline:
+            raise ServerError(f"{component.name} not healthy after {timeout:.0f}s (log: {component.log})")
+        time.sleep(0.05)
+
+
+def _wait_port_free(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while port_in_use(port):
+        if time.monotonic() > deadline:
+            raise StackError(f"port {port} is still in use after its process stopped")
+        time.sleep(0.05)
 
 
 def down(settings: StackSettings) -> list[str]:
@@ -78,6 +160,7 @@ def down(settings: StackSettings) -> list[str]:
     stubborn = _stop(state.components)
     if not stubborn:
         settings.state_file.unlink(missing_ok=True)
+        settings.signing_key_file.unlink(missing_ok=True)
     return stubborn
 
 

@@ -7,8 +7,9 @@ import json
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,17 +27,28 @@ class StackState:
     started_at: float
     ready_seconds: float
     components: list[Component]
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The stack's settings as ``up`` had them: a restart starts a component exactly as ``up`` did."""
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        path.write_text(json.dumps(asdict(self), indent=2, default=str) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> StackState | None:
         if not path.exists():
             return None
         raw = json.loads(path.read_text())
-        return cls(raw["started_at"], raw["ready_seconds"], [Component(**c) for c in raw["components"]])
+        return cls(raw["started_at"], raw["ready_seconds"], [Component(**c) for c in raw["components"]],
+                   raw.get("settings", {}))
+
+    def component(self, name: str) -> Component | None:
+        """By name (``redis``, ``aws``, ``order``...) or by kind (``redis-server``, ``dynamodb-local``...)."""
+        return next((c for c in self.components if name in (c.name, c.kind)), None)
+
+    def replacing(self, component: Component) -> StackState:
+        components = [component if c.name == component.name else c for c in self.components]
+        return replace(self, components=components)
 
 
 def alive(pid: int) -> bool:

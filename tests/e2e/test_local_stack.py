@@ -32,6 +32,9 @@ def _up_walk_down(settings: StackSettings) -> tuple[StackState, list[str]]:
         assert rows and all(row.running and row.healthy is not False for row in rows)
         exposed = {row.component.name: listening_addresses(row.component.port) for row in rows}
         assert all(addresses == {"127.0.0.1"} for addresses in exposed.values()), exposed
+        holders = {row.component.name for row in rows if row.component.kind == "uvicorn"
+                   and "AUTH_JWT_PRIVATE_KEY" in environment_of(row.component.pid)}
+        assert holders == {"auth"}, "only the auth app signs, so only it holds the signing key"
         lines: list[str] = []
         results = run(settings.gateway_url, say=lines.append)
         assert {r.status for r in results} >= {200, 201, 401, 422, 429}
@@ -39,6 +42,12 @@ def _up_walk_down(settings: StackSettings) -> tuple[StackState, list[str]]:
     finally:
         assert runner.down(settings) == []
     return state, lines
+
+
+def environment_of(pid: int | None) -> set[str]:
+    """The names of the variables a process was started with."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return {entry.split(b"=", 1)[0].decode() for entry in raw.split(b"\0") if entry}
 
 
 def _nothing_left(state: StackState, settings: StackSettings) -> None:
@@ -52,7 +61,7 @@ def test_stack_on_dynamodb_local_and_redis_server_with_prometheus(tmp_path: Path
     settings = _settings(tmp_path, aws_backend="dynamodb-local", redis_backend="redis-server")
     state, _ = _up_walk_down(settings)
     kinds = {c.name: c.kind for c in state.components}
-    assert kinds["dynamodb-local"] == "dynamodb-local" and kinds["redis"] == "redis"
+    assert kinds["aws"] == "dynamodb-local" and kinds["redis"] == "redis-server"
     assert "prometheus" in kinds
     _nothing_left(state, settings)
 
@@ -60,7 +69,8 @@ def test_stack_on_dynamodb_local_and_redis_server_with_prometheus(tmp_path: Path
 def test_stack_on_the_pip_only_fallbacks(tmp_path: Path) -> None:
     settings = _settings(tmp_path, aws_backend="moto", redis_backend="fakeredis", with_prometheus=False)
     state, _ = _up_walk_down(settings)
-    assert {c.name for c in state.components} >= {"moto", "fakeredis", *APPS}
+    assert {c.name: c.kind for c in state.components}.items() >= {"aws": "moto", "redis": "fakeredis"}.items()
+    assert {c.name for c in state.components} >= set(APPS)
     _nothing_left(state, settings)
 
 

@@ -37,7 +37,7 @@ def test_runs_as_the_user_the_pods_expect_and_picks_the_app_by_command() -> None
     runtime = dockerfile().split(" AS runtime", 1)[1]
     assert f"USER {APP_USER_ID}:{APP_USER_ID}" in runtime
     assert f"--uid {APP_USER_ID}" in runtime
-    assert '"uvicorn", "apps.gateway.main:create_app", "--factory", "--no-proxy-headers"' in runtime
+    assert 'CMD ["python", "-m", "apps.serve", "gateway", "--host", "0.0.0.0", "--port", "8080"]' in runtime
     assert "latest" not in dockerfile()
 
 

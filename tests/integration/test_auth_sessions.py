@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from redis import Redis
 
-from apps.common.settings import PlatformSettings
 from apps.common.revocation_keys import revoked_key
 from apps.common.revocations import BEYOND_LEEWAY_SECONDS, Revocations
+from apps.common.settings import PlatformSettings
 from apps.common.tokens import Claims, public_jwk
 from tests.support.users import PASSWORD, TestUser, register_and_login, registration, unique_username
 

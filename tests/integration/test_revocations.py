@@ -11,7 +11,7 @@ import pytest
 from redis import Redis
 
 from apps.common.models import RevocationItem
-from apps.common.revocation_keys import REVOKED_PREFIX, RESTORED_KEY, revoked_key
+from apps.common.revocation_keys import RESTORED_KEY, REVOKED_PREFIX, revoked_key
 from apps.common.revocations import Revocations, RevocationsUnknown
 from apps.common.settings import PlatformSettings
 from apps.common.tokens import Claims

@@ -32,10 +32,8 @@ def _known_env_names() -> set[str]:
 
 @pytest.mark.parametrize("app", sorted(DEFAULT_PORTS))
 def test_every_app_runs_from_the_one_image_on_its_default_port(services: dict[str, Any], app: str) -> None:
-    command = services[app]["command"]
-    assert command[:2] == ["uvicorn", f"apps.{app}.main:create_app"]
-    assert "--factory" in command and "--no-proxy-headers" in command
-    assert command[command.index("--port") + 1] == str(DEFAULT_PORTS[app])
+    assert services[app]["command"] == ["python", "-m", "apps.serve", app, "--host", "0.0.0.0",
+                                        "--port", str(DEFAULT_PORTS[app])]
     assert services[app]["image"] == "cnop-apps:local"
     for name in services[app]["environment"]:
         assert name in _known_env_names(), f"{app}: {name} is read by no settings class"
