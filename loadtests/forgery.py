@@ -47,36 +47,38 @@ def tampered_payload(token: str, **changes: Any) -> str:
     return f"{header}.{_b64(json.dumps(body).encode())}.{signature}"
 
 
-def unsigned(username: str) -> str:
+def unsigned(username: str, user_id: str) -> str:
     header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    return f"{header}.{_b64(json.dumps(claims(username)).encode())}."
+    return f"{header}.{_b64(json.dumps(claims(username, user_id)).encode())}."
 
 
-def hmac_with_public_key(key: ec.EllipticCurvePrivateKey, username: str) -> str:
+def hmac_with_public_key(key: ec.EllipticCurvePrivateKey, username: str, user_id: str) -> str:
     """The algorithm-confusion attack: HS256 signed with the (public) verification key as the secret."""
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
     kid = public_jwk(key.public_key())["kid"]
     signing_input = ".".join(_b64(json.dumps(part).encode()) for part in
-                             ({"alg": "HS256", "typ": "JWT", "kid": kid}, claims(username)))
+                             ({"alg": "HS256", "typ": "JWT", "kid": kid}, claims(username, user_id)))
     signature = hmac.new(public, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(signature)}"
 
 
-def forged_tokens(key: ec.EllipticCurvePrivateKey, victim: str, valid_token: str) -> dict[str, str]:
-    """Every kind of bad token, by name; each names the victim as its subject."""
+def forged_tokens(key: ec.EllipticCurvePrivateKey, victim: str, victim_id: str, valid_token: str) -> dict[str, str]:
+    """Every kind of bad token, by name; each names the victim's account as its subject and differs from a
+    token the victim could use in one thing only."""
     now = int(time.time())
     return {
         "malformed": "not.a.token",
         "garbage": uuid.uuid4().hex,
         "tampered_signature": tampered_signature(valid_token),
-        "tampered_subject": tampered_payload(valid_token, sub=victim),
-        "expired": mint(key, victim, iat=now - 7200, exp=now - 3600),
-        "expired_a_minute_ago": mint(key, victim, iat=now - 3660, exp=now - 60),
-        "wrong_audience": mint(key, victim, aud="another-api"),
-        "wrong_issuer": mint(key, victim, iss="someone-else"),
-        "missing_jti": mint(key, victim, jti=None),
-        "foreign_key": mint(ec.generate_private_key(ec.SECP256R1()), victim),
-        "unsigned": unsigned(victim),
-        "hmac_with_public_key": hmac_with_public_key(key, victim),
+        "tampered_subject": tampered_payload(valid_token, sub=victim, uid=victim_id),
+        "expired": mint(key, victim, victim_id, iat=now - 7200, exp=now - 3600),
+        "expired_a_minute_ago": mint(key, victim, victim_id, iat=now - 3660, exp=now - 60),
+        "wrong_audience": mint(key, victim, victim_id, aud="another-api"),
+        "wrong_issuer": mint(key, victim, victim_id, iss="someone-else"),
+        "missing_jti": mint(key, victim, victim_id, jti=None),
+        "foreign_key": mint(ec.generate_private_key(ec.SECP256R1()), victim, victim_id),
+        "unsigned": unsigned(victim, victim_id),
+        "hmac_with_public_key": hmac_with_public_key(key, victim, victim_id),
+        "lifetime_of_a_year": mint(key, victim, victim_id, exp=now + 365 * 86400),
     }

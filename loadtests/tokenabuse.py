@@ -12,6 +12,7 @@ from loadtests.forgery import forged_tokens, load_key
 from loadtests.options import option
 from loadtests.scripted import ScriptedUser, observe
 from loadtests.users import Account, synthetic_address
+from ops.loadtest.tokens import account_id
 
 ORDER_ROUTE = "/api/v1/orders/{order_id}"
 
@@ -40,7 +41,7 @@ class TokenAbuseUser(ScriptedUser):
         attacker = self.sign_up("attacker")
 
         cases: dict[str, str | None] = {"none": None, "wrong_scheme": "Basic dmljdGltOnNlY3JldA=="}
-        forged = forged_tokens(key, victim.username, attacker.token)
+        forged = forged_tokens(key, victim.username, account_id(victim.token), attacker.token)
         cases |= {name: f"Bearer {token}" for name, token in forged.items()}
         for case, authorization in cases.items():
             self._refused_everywhere(case, {"Authorization": authorization} if authorization else {}, order_id)

@@ -22,6 +22,7 @@ from apps.common.logs import configure_logging
 from apps.common.metrics import HttpMetrics
 from apps.common.middleware import ObservabilityMiddleware
 from apps.common.models import bind_models
+from apps.common.openapi import refusals
 from apps.common.redis_client import make_redis
 from apps.common.revocations import Revocations, keeping_restored
 from apps.common.security import AccountBinding, key_set_from_settings
@@ -113,7 +114,8 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
 
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], responses={
+        **refusals(400), 503: {"description": "Degraded: a table is missing or Redis is unavailable"}})
     async def health(request: Request) -> JSONResponse:
         context: ServiceContext = request.app.state.context
         checks = {"dynamodb": await run_in_threadpool(context.tables.status),
@@ -122,7 +124,9 @@ def create_service_app(
         body = {"status": "healthy" if healthy else "degraded", "service": service, "checks": checks}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=Response, responses={
+        200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+        **refusals(400)})
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

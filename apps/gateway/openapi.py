@@ -2,8 +2,10 @@
 
 Only the route table's routes appear, under their public ``/api/v1`` paths and with the methods the
 gateway forwards. Each app's schemas come along; a name two apps use for different shapes is
-prefixed with the app's name in that app's operations, so no reference changes meaning. The gateway's
-own ``/health``, ``/metrics`` and ``/openapi.json`` are listed too.
+prefixed with the app's name in that app's operations, so no reference changes meaning. Every operation
+also lists what the gateway itself answers (``GatewayError`` bodies; where an app answers the same status,
+either body) and the headers it adds. The gateway's own ``/health``, ``/metrics`` and ``/openapi.json`` are
+listed too.
 """
 
 from __future__ import annotations
@@ -13,19 +15,112 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from apps.common.bodies import BODY_METHODS
 from apps.gateway.route_table import API_PREFIX, RouteSpec
 
 Document = dict[str, Any]
 REF_PREFIX = "#/components/schemas/"
+JSON = "application/json"
 GATEWAY_ERROR = {
     "type": "object",
     "required": ["error", "message", "code", "timestamp"],
-    "properties": {name: {"type": "string"} for name in ("error", "message", "code", "timestamp")},
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "code": {"type": "string"},
+                   "timestamp": {"type": "string", "format": "date-time"}},
+    "additionalProperties": False,
 }
-GATEWAY_RESPONSES = {
-    "429": "Rate limited (RATE_001), with Retry-After",
-    "503": "Upstream unavailable or circuit open (SVC_002)",
+HEALTH = {
+    "type": "object",
+    "required": ["status", "service", "checks"],
+    "properties": {"status": {"enum": ["healthy", "degraded"]}, "service": {"const": "gateway"},
+                   "checks": {"type": "object", "additionalProperties": {"type": "string"}}},
 }
+
+
+def _header(description: str, minimum: int | None = None) -> dict[str, Any]:
+    schema = {"type": "string"} if minimum is None else {"type": "integer", "minimum": minimum}
+    return {"description": description, "required": True, "schema": schema}
+
+
+def _optional(headers: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {name: {**header, "required": False} for name, header in headers.items()}
+
+
+REQUEST_ID = {"X-Request-ID": _header("The client's well-formed X-Request-ID, else a new one")}
+RETRY_AFTER = {"Retry-After": _header("Seconds to wait before retrying", minimum=1)}
+RATE_LIMIT = {
+    "X-RateLimit-Limit": _header("Requests allowed per period in this route group", minimum=1),
+    "X-RateLimit-Remaining": _header("Requests left in the current period", minimum=0),
+    "X-RateLimit-Reset": _header("Seconds until the allowance is whole again", minimum=0),
+}
+
+
+def _gateway_error(description: str, headers: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"description": description, "headers": dict(headers or {}),
+            "content": {JSON: {"schema": {"$ref": REF_PREFIX + "GatewayError"}}}}
+
+
+def gateway_answers(spec: RouteSpec, method: str) -> dict[str, dict[str, Any]]:
+    """What the gateway itself may answer on this operation instead of forwarding it."""
+    answers = {
+        "400": _gateway_error("The body is not JSON, is nested too deeply, or was sent on a GET (SVC_001)"),
+        "429": _gateway_error("Rate limited (RATE_001)", {**RETRY_AFTER, **RATE_LIMIT}),
+        "503": _gateway_error("Upstream unavailable, circuit open, or the security checks unavailable (SVC_002)",
+                              RETRY_AFTER),
+    }
+    if method in BODY_METHODS:
+        answers["413"] = _gateway_error("The body is larger than the gateway accepts (SVC_001)")
+    if spec.auth:
+        answers["401"] = _gateway_error("Missing, invalid, expired or revoked token (AUTH_001)",
+                                        {"WWW-Authenticate": _header("`Bearer`")})
+    if spec.login:
+        answers["403"] = _gateway_error("Too many failed logins: this client is blocked for a while (AUTH_004)",
+                                        RETRY_AFTER)
+    if "{" in spec.path:
+        answers["404"] = _gateway_error("A path parameter that names no route, such as `..` (SVC_001)")
+    return answers
+
+
+def _either(upstream: dict[str, Any], gateway: dict[str, Any]) -> dict[str, Any]:
+    """One status both may answer: either body; a header is required only when both always send it."""
+    headers: dict[str, Any] = {}
+    for name in {**upstream.get("headers", {}), **gateway["headers"]}:
+        ours, theirs = upstream.get("headers", {}).get(name), gateway["headers"].get(name)
+        header = copy.deepcopy(ours or theirs)
+        header["required"] = bool(ours and theirs and ours.get("required") and theirs.get("required"))
+        headers[name] = header
+    description = f"{upstream.get('description', 'The app')}; or the gateway's: {gateway['description']}"
+    answer = {**upstream, "description": description, "headers": headers}
+    app_schema = upstream.get("content", {}).get(JSON, {}).get("schema")
+    if app_schema is not None:
+        answer["content"] = {JSON: {"schema": {"anyOf": [app_schema, gateway["content"][JSON]["schema"]]}}}
+    return answer
+
+
+def with_gateway_answers(responses: Mapping[str, Any], spec: RouteSpec, method: str) -> dict[str, Any]:
+    """The upstream's responses plus the gateway's own, each with the headers the gateway adds."""
+    merged = copy.deepcopy(dict(responses))
+    for status, answer in gateway_answers(spec, method).items():
+        merged[status] = _either(merged[status], answer) if status in merged else answer
+    for status, answer in merged.items():
+        counted = _optional(RATE_LIMIT) if status != "429" else {}
+        answer["headers"] = {**counted, **answer.get("headers", {}), **REQUEST_ID}
+    return merged
+
+
+def _own_operations() -> dict[str, Any]:
+    """``/health``, ``/metrics`` and ``/openapi.json``: answered by the gateway, never counted or forwarded."""
+    refused_body = _gateway_error("A body was sent on a GET (SVC_001)", REQUEST_ID)
+    answers = {
+        "/health": ("Gateway and upstream health", {JSON: {"schema": HEALTH}}, {}),
+        "/metrics": ("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}}, {}),
+        "/openapi.json": ("This document", {JSON: {"schema": {"type": "object"}}},
+                          {"503": _gateway_error("An app's document could not be read (SVC_002)", REQUEST_ID)}),
+    }
+    return {path: {"get": {"operationId": "gateway_" + path.strip("/").replace(".", "_"), "summary": summary,
+                           "tags": ["operations"],
+                           "responses": {"200": {"description": "OK", "headers": REQUEST_ID, "content": content},
+                                         "400": refused_body, **errors}}}
+            for path, (summary, content, errors) in answers.items()}
 
 
 def _refs(node: Any) -> set[str]:
@@ -84,16 +179,9 @@ def merge_documents(documents: Mapping[str, Document], routes: Iterable[RouteSpe
                 continue
             merged = _renamed(copy.deepcopy(operation), names[spec.upstream])
             merged["operationId"] = f"{spec.upstream}_{merged.get('operationId', method.lower())}"
-            for status, description in GATEWAY_RESPONSES.items():
-                merged.setdefault("responses", {}).setdefault(status, {
-                    "description": description,
-                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "GatewayError"}}}})
+            merged["responses"] = with_gateway_answers(merged.get("responses", {}), spec, method)
             paths.setdefault(spec.path, {})[method.lower()] = merged
-    for path, summary in (("/health", "Gateway and upstream health"), ("/metrics", "Prometheus metrics"),
-                          ("/openapi.json", "This document")):
-        operation_id = "gateway_" + path.strip("/").replace(".", "_")
-        paths[path] = {"get": {"operationId": operation_id, "summary": summary, "tags": ["operations"],
-                               "responses": {"200": {"description": "OK"}}}}
+    paths.update(_own_operations())
     merged_doc: Document = {"openapi": "3.1.0", "info": {"title": title, "version": version}, "paths": paths,
                             "components": {"schemas": components}}
     if security_schemes:

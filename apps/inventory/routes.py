@@ -4,14 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from apps.common.openapi import refusals, service_refusals
 from apps.common.validation import ASSET_ID_PATTERN
 from apps.inventory.deps import CatalogueDep, QuotesDep
 from apps.inventory.schemas import AssetDetail, AssetEnvelope, AssetListing, AssetSummary
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(prefix="/inventory", tags=["inventory"], responses=service_refusals())
 
 
-@router.get("/assets")
+@router.get("/assets", responses=refusals(422))
 def list_assets(
     catalogue: CatalogueDep,
     quotes: QuotesDep,
@@ -28,7 +29,7 @@ def list_assets(
     )
 
 
-@router.get("/assets/{asset_id}")
+@router.get("/assets/{asset_id}", responses=refusals(404, 422))
 def get_asset(
     asset_id: Annotated[str, Path(pattern=ASSET_ID_PATTERN)], catalogue: CatalogueDep, quotes: QuotesDep
 ) -> AssetEnvelope:

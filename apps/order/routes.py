@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from apps.common.errors import NotFound
 from apps.common.models import OrderItem
+from apps.common.openapi import refusals, service_refusals
 from apps.common.security import CurrentUser
 from apps.common.validation import ASSET_ID_PATTERN
 from apps.order.deps import DeskDep, MarketDep
@@ -22,13 +23,13 @@ from apps.order.schemas import (
     OrderType,
 )
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], responses=service_refusals(401))
 
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
 
 
-@router.post("/orders", status_code=201)
+@router.post("/orders", status_code=201, responses=refusals(409, 413, 422))
 def create_order(
     body: CreateOrder,
     username: CurrentUser,
@@ -42,7 +43,7 @@ def create_order(
     return OrderEnvelope(data=Order.of(placed.order))
 
 
-@router.get("/orders")
+@router.get("/orders", responses=refusals(422))
 def list_orders(
     username: CurrentUser,
     asset_id: Annotated[str | None, Query(pattern=ASSET_ID_PATTERN)] = None,
@@ -54,7 +55,7 @@ def list_orders(
     return OrderList(data=[Order.of(item) for item in items], has_more=has_more)
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", responses=refusals(404, 422))
 def get_order(username: CurrentUser, order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> OrderEnvelope:
     item = OrderItem.find(order_id, consistent=True)
     if item is None or item.username != username:
@@ -62,7 +63,7 @@ def get_order(username: CurrentUser, order_id: Annotated[str, Path(pattern=ORDER
     return OrderEnvelope(data=Order.of(item))
 
 
-@router.get("/assets/{asset_id}/transactions")
+@router.get("/assets/{asset_id}/transactions", responses=refusals(404, 422))
 def list_asset_transactions(
     username: CurrentUser,
     market: MarketDep,

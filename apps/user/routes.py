@@ -8,6 +8,7 @@ from apps.common import portfolio as portfolios
 from apps.common.errors import NotFound
 from apps.common.models import AssetBalanceItem
 from apps.common.money import usd
+from apps.common.openapi import refusals, service_refusals
 from apps.common.security import CurrentUser
 from apps.common.validation import ASSET_ID_PATTERN
 from apps.user.deps import CashierDep, MarketDep
@@ -22,7 +23,7 @@ from apps.user.schemas import (
     TransactionPage,
 )
 
-router = APIRouter(tags=["balance"])
+router = APIRouter(tags=["balance"], responses=service_refusals(401))
 
 
 @router.get("/balance")
@@ -31,21 +32,21 @@ def get_balance(username: CurrentUser) -> Balance:
     return Balance(current_balance=balance.current_balance, updated_at=balance.updated_at)
 
 
-@router.post("/balance/deposit", status_code=201)
+@router.post("/balance/deposit", status_code=201, responses=refusals(413, 422))
 def deposit(body: AmountRequest, username: CurrentUser, cashier: CashierDep) -> MovementResult:
     record = cashier.move("deposit", username, body.amount)
     return MovementResult(message=f"Deposited {usd(body.amount)} USD", transaction_id=record.transaction_id,
                           timestamp=record.created_at)
 
 
-@router.post("/balance/withdraw", status_code=201)
+@router.post("/balance/withdraw", status_code=201, responses=refusals(413, 422))
 def withdraw(body: AmountRequest, username: CurrentUser, cashier: CashierDep) -> MovementResult:
     record = cashier.move("withdraw", username, body.amount)
     return MovementResult(message=f"Withdrew {usd(body.amount)} USD", transaction_id=record.transaction_id,
                           timestamp=record.created_at)
 
 
-@router.get("/balance/transactions")
+@router.get("/balance/transactions", responses=refusals(422))
 def list_transactions(
     username: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -55,7 +56,7 @@ def list_transactions(
     return transaction_page(username, limit, offset, cursor)
 
 
-@router.get("/balance/asset/{asset_id}")
+@router.get("/balance/asset/{asset_id}", responses=refusals(404, 422))
 def asset_balance(
     username: CurrentUser, market: MarketDep, asset_id: Annotated[str, Path(pattern=ASSET_ID_PATTERN)]
 ) -> AssetBalance:

@@ -8,6 +8,10 @@ schemathesis, the money audit and every verdict; the exit code is 0 only when al
 | security-tokenabuse | open | every bad token refused, other users' orders invisible |
 | security-concurrency | the stack's own | only 201 or ledger refusals; invariants after the run |
 | security-breaker | open (quick breaker) | fast failure while the upstream is stopped, recovery |
+
+Then the hardening probes (``ops/loadtest/hardening.py``): nested and oversized bodies, the login guard per
+target name, dot segments and trailing slashes, and, on a stack the run started, a revoked token across
+Redis restarting without its data.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from typing import Any
 
 import httpx
 
+from apps.gateway.settings import GatewaySettings
 from ops.loadtest import verdicts
 from ops.loadtest.crosscheck import gateway_requests
+from ops.loadtest.hardening import hardening_checks
 from ops.loadtest.loadrun import audit_check, observed_limits, report_directory
 from ops.loadtest.locust_process import LocustJob, LocustRun
 from ops.loadtest.markdown import to_markdown
@@ -43,8 +49,9 @@ log = logging.getLogger(__name__)
 
 STEPS = (("security-ratelimit", "guard"), ("security-bruteforce", "guard"), ("security-tokenabuse", "open"),
          ("security-concurrency", "stack"), ("security-breaker", "open"))
-TOKEN_ABUSE_CASES = 15
+TOKEN_ABUSE_CASES = 16
 BREAKER_ROUTE = ("GET", "/api/v1/inventory/assets/{asset_id}")
+MAX_BODY_BYTES = int(GatewaySettings.model_fields["max_body_bytes"].default)  # the slice leaves it as it is
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,14 @@ def run_security(options: SecurityOptions) -> int:
                                    fuzzed.cases > 0 and not fuzzed.server_errors and not fuzzed.invalid_operations,
                                    f"{fuzzed.cases} cases over {fuzzed.operations} operations, statuses "
                                    f"{dict(sorted(fuzzed.statuses.items()))}"))
+        report.checks.append(Check("every schemathesis answer is one the gateway's OpenAPI describes",
+                                   fuzzed.cases > 0 and not fuzzed.failures_per_check,
+                                   f"failures per check {dict(sorted(fuzzed.failures_per_check.items())) or 'none'}; "
+                                   f"first {fuzzed.conformance_failures[:3]}"))
+        guard = config.security.guard_gateway.in_force()
+        report.checks += hardening_checks(slice_.gateway_url("open"), slice_.gateway_url("guard"),
+                                          int(guard["login_max_failures"]), MAX_BODY_BYTES,
+                                          target.lose_redis_data if target.owned else None)
         audit_check(target, report)
         for label, url, in_force in (
             ("guard gateway (security slice)", slice_.gateway_url("guard"), config.security.guard_gateway.in_force()),

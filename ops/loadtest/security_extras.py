@@ -11,7 +11,7 @@ from ops.loadtest.crosscheck import gateway_sample
 from ops.loadtest.fuzz import FuzzResult, fuzz
 from ops.loadtest.report import Check, StepReport
 from ops.loadtest.slice import SecuritySlice
-from ops.loadtest.tokens import mint
+from ops.loadtest.tokens import account_id, mint
 from ops.loadtest.verdicts import server_errors
 
 BREAKER_STEP = "security-breaker"
@@ -33,10 +33,13 @@ def fuzz_check(slice_: SecuritySlice, examples: int) -> FuzzResult:
                "first_name": "Fuzz", "last_name": "Tester"}
     with httpx.Client(base_url=gateway, headers=headers, timeout=30, trust_env=False) as api:
         api.post("/api/v1/auth/register", json=account).raise_for_status()
-        token = mint(slice_.keys.private_key, username)
+        login = api.post("/api/v1/auth/login", json={"username": username, "password": account["password"]})
+        login.raise_for_status()
+        user_id = account_id(login.json()["access_token"])
+        token = mint(slice_.keys.private_key, username, user_id)
         api.post("/api/v1/balance/deposit", json={"amount": 1000},
                  headers={"Authorization": f"Bearer {token}"}).raise_for_status()
-    return fuzz(gateway, lambda: mint(slice_.keys.private_key, username), headers, examples)
+    return fuzz(gateway, lambda: mint(slice_.keys.private_key, username, user_id), headers, examples)
 
 
 def no_server_errors_check(steps: list[StepReport], fuzzed: FuzzResult) -> Check:

@@ -55,6 +55,13 @@ class Target:
     components: list[Component]
     owned: bool
     """True when this run brought the stack up (and takes it down)."""
+    stack: StackSettings
+
+    def lose_redis_data(self) -> None:
+        """Restarts the stack's Redis without its data (only a stack the run owns)."""
+        if not self.owned:
+            raise TargetError("refusing to restart the Redis of a stack this run did not start")
+        runner.restart(self.stack, runner.REDIS, lose_data=True)
 
     @property
     def gateway_overrides(self) -> dict[str, object]:
@@ -79,7 +86,7 @@ def _from_state(state: StackState, settings: StackSettings, gateway_url: str, ow
     aws, redis = by_name.get(runner.AWS), by_name.get(runner.REDIS)
     if aws is None or redis is None or any(app not in by_name for app in APPS):
         raise TargetError(f"the stack state in {settings.state_file} lacks DynamoDB, Redis or an app")
-    return Target(gateway_url, aws.port, redis.port, settings.table_prefix, state.components, owned)
+    return Target(gateway_url, aws.port, redis.port, settings.table_prefix, state.components, owned, settings)
 
 
 def running_stack(host: str) -> Target:

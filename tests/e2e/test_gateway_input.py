@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from apps.gateway.headers import SECURITY_HEADERS
-from tests.support.raw_http import RawAnswer, RawConnection
+from ops.raw_http import RawAnswer, RawConnection
 from tests.support.users import PASSWORD, TestUser, registration
 
 pytestmark = pytest.mark.e2e
