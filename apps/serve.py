@@ -16,7 +16,7 @@ import uvicorn
 
 from apps.common.server_protocol import guarded_protocol
 from apps.common.server_settings import ServerSettings
-from apps.common.services import DEFAULT_PORTS
+from apps.common.services import names, service
 
 STARTUP_FAILURE = 3  # uvicorn's own exit code when the server could not start
 
@@ -44,11 +44,11 @@ def allow_open_files_for(max_connections: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m apps.serve", description="Runs one app of the platform.")
-    parser.add_argument("app", choices=sorted(DEFAULT_PORTS))
+    parser.add_argument("app", choices=names())
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, help="default: the app's port in apps/common/services.py")
+    parser.add_argument("--port", type=int, help="default: the app's port in the catalogue (apps/common/services.py)")
     args = parser.parse_args(argv)
-    port: int = DEFAULT_PORTS[args.app] if args.port is None else args.port
+    port: int = service(args.app).port if args.port is None else args.port
     settings = ServerSettings()
     allow_open_files_for(settings.max_connections)
     server = uvicorn.Server(server_config(args.app, args.host, port, settings))

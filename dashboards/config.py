@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-APP_JOBS = ("gateway", "auth", "user", "inventory", "order", "insights")
+from apps.common.services import SERVICES, names, public_entry
+
+APP_JOBS = names()
+"""Prometheus jobs are named after the services of the catalogue."""
 
 
 def _job_regex(*jobs: str) -> str:
@@ -20,8 +23,8 @@ class Selectors:
     """Label matchers (without braces) that pick each app's series; Prometheus jobs are named after the apps."""
 
     apps: str = _job_regex(*APP_JOBS)
-    gateway: str = 'job="gateway"'
-    trading: str = _job_regex("order", "user")
+    gateway: str = f'job="{public_entry().name}"'
+    trading: str = _job_regex(*(entry.name for entry in SERVICES if entry.moves_money))
     inventory: str = 'job="inventory"'
     insights: str = 'job="insights"'
     slo_routes: str = 'route!~"/health|/metrics"'

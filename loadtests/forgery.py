@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apps.common.tokens import public_jwk
-from ops.loadtest.tokens import claims, mint
+from ops.tokens import claims, mint
 
 
 def _b64(raw: bytes) -> str:

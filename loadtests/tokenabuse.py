@@ -12,7 +12,7 @@ from loadtests.forgery import forged_tokens, load_key
 from loadtests.options import option
 from loadtests.scripted import ScriptedUser, observe
 from loadtests.users import Account, synthetic_address
-from ops.loadtest.tokens import account_id
+from ops.accounts import account_id
 
 ORDER_ROUTE = "/api/v1/orders/{order_id}"
 

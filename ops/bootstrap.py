@@ -70,9 +70,9 @@ def ensure_virtualenv() -> None:
     if not (VENV / "bin" / "python").exists():
         log.info("creating virtual environment in %s", VENV)
         run([sys.executable, "-m", "venv", str(VENV)])
-    log.info("pip install -e .[dev]")
+    log.info("pip install -e .[dev,loadtest]")
     pip = [str(VENV / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    run([*pip, "install", "-e", f"{REPO}[dev]"])
+    run([*pip, "install", "-e", f"{REPO}[dev,loadtest]"])
     stamp.write_text(digest)
 
 

@@ -1,4 +1,5 @@
-"""Every environment variable any app reads, from the settings classes themselves (one source of truth)."""
+"""Every environment variable any app reads, from the settings classes themselves (one source of truth):
+the shared ones, each service's of the catalogue, and the HTTP server's."""
 
 from __future__ import annotations
 
@@ -6,29 +7,39 @@ from collections.abc import Iterator
 
 from pydantic_settings import BaseSettings
 
-from apps.auth.settings import AuthSettings
 from apps.common.server_settings import ServerSettings
+from apps.common.services import SERVICES, upstreams
 from apps.common.settings import PlatformSettings
-from apps.gateway.settings import GatewaySettings
-from apps.insights.settings import InsightsSettings
-from apps.inventory.settings import InventorySettings
-from apps.order.settings import OrderSettings
-from apps.user.settings import UserSettings
+from apps.gateway.settings import GatewaySettings, upstream_env_name
 
-SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
-    PlatformSettings, AuthSettings, UserSettings, InventorySettings, OrderSettings, InsightsSettings,
-    GatewaySettings, ServerSettings,
-)
+
+def settings_classes() -> tuple[type[BaseSettings], ...]:
+    return (PlatformSettings, *(entry.settings_class() for entry in SERVICES), ServerSettings)
+
+
+def env_name(settings_class: type[BaseSettings], field: str) -> str:
+    """The variable that sets ``field`` of ``settings_class``."""
+    info = settings_class.model_fields[field]
+    if isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return f"{settings_class.model_config.get('env_prefix', '')}{field.upper()}"
 
 
 def env_names(settings_class: type[BaseSettings]) -> Iterator[str]:
     """The variables this class reads beyond the shared ones (all of them for PlatformSettings)."""
-    prefix = settings_class.model_config.get("env_prefix", "")
-    for name, field in settings_class.model_fields.items():
-        if settings_class is not PlatformSettings and name in PlatformSettings.model_fields:
+    for field in settings_class.model_fields:
+        if settings_class is not PlatformSettings and field in PlatformSettings.model_fields:
             continue
-        yield field.validation_alias if isinstance(field.validation_alias, str) else f"{prefix}{name.upper()}"
+        if issubclass(settings_class, GatewaySettings) and field == "upstreams":
+            yield from (upstream_env_name(entry.name) for entry in upstreams())
+            continue
+        yield env_name(settings_class, field)
 
 
 def all_env_names() -> set[str]:
-    return {name for settings_class in SETTINGS_CLASSES for name in env_names(settings_class)}
+    return {name for settings_class in settings_classes() for name in env_names(settings_class)}
+
+
+def field_of(settings_class: type[BaseSettings], name: str) -> str | None:
+    """The field of ``settings_class`` that variable ``name`` sets, if any."""
+    return next((field for field in settings_class.model_fields if env_name(settings_class, field) == name), None)

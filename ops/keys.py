@@ -42,18 +42,3 @@ class KeyPair:
         return self.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
-
-
-def local_platform_env(dynamodb_port: int, redis_port: int, table_prefix: str, public_pem: str) -> dict[str, str]:
-    """The shared settings (``apps.common.settings``) of a stack whose servers all run on 127.0.0.1."""
-    return {
-        "ENVIRONMENT": "localstack",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{dynamodb_port}",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "TABLE_PREFIX": table_prefix,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "JWT_PUBLIC_KEY": public_pem,
-        "LOG_LEVEL": "WARNING",
-    }

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,29 +193,6 @@ def app_command(app: str, port: int) -> list[str]:
     return [sys.executable, "-m", "apps.serve", app, "--host", "127.0.0.1", "--port", str(port)]
 
 
-def scoped_environment(app: str, env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` less what only the other apps read: ``AUTH_JWT_PRIVATE_KEY`` reaches the auth app alone."""
-    from ops.envnames import SETTINGS_CLASSES
-
-    own_module = f"apps.{app}.settings"
-    foreign = tuple(str(cls.model_config.get("env_prefix")) for cls in SETTINGS_CLASSES
-                    if _is_app_settings(cls.__module__) and cls.__module__ != own_module)
-    return {name: value for name, value in env.items() if not name.startswith(foreign)}
-
-
-def _is_app_settings(module: str) -> bool:
-    package, _, name = module.rpartition(".")
-    return name == "settings" and package.startswith("apps.") and package != "apps.common"
-
-
-def launch_app(app: str, port: int, env: Mapping[str, str], log_path: Path | None = None) -> ServerProcess:
-    """Starts one platform app (``auth``, ``user``...) as a uvicorn process without waiting for it, with
-    only the environment it may see."""
-    refuse_busy_port(port, f"the {app} app")
-    process = spawn(app_command(app, port), log_path, cwd=REPO, env=scoped_environment(app, env))
-    return ServerProcess(app, port, process, log_path)
-
-
 def http_ok(url: str) -> bool:
     import httpx
 
@@ -229,14 +206,3 @@ def wait_healthy(server: ServerProcess, timeout: float = 30.0, path: str = "/hea
     wait_until(lambda: http_ok(f"http://127.0.0.1:{server.port}{path}"), timeout, f"{server.name} app",
                server.process)
     return server
-
-
-def start_app(
-    app: str,
-    port: int,
-    env: Mapping[str, str],
-    log_path: Path | None = None,
-    timeout: float = 30.0,
-) -> ServerProcess:
-    """One platform app as a uvicorn process, ready when /health answers 200."""
-    return wait_healthy(launch_app(app, port, env, log_path), timeout)

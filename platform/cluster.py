@@ -33,9 +33,9 @@ class ClusterArgs:
     """Nodes of the managed group: fixed, no autoscaler (min = max = desired)."""
     instance_type: pulumi.Input[str] = "t3.large"
     """EC2 instance type of the nodes."""
-    api_allowed_cidrs: pulumi.Input[Sequence[pulumi.Input[str]]] = ("0.0.0.0/0",)
+    api_allowed_cidrs: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Who may reach the public Kubernetes API endpoint."""
-    namespace: str = "cnop"
+    namespace: str
     """The apps' namespace, created with the restricted pod-security level."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags put on every AWS resource."""

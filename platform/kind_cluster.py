@@ -15,7 +15,7 @@ class KindClusterArgs:
     """The kubeconfig context ``kind create cluster`` wrote, e.g. ``kind-cnop``."""
     cluster_name: str = "cnop"
     """The Kind cluster's name (``kind get kubeconfig --name``)."""
-    namespace: str = "cnop"
+    namespace: str
     """The apps' namespace, created with the restricted pod-security level."""
 
 

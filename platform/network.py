@@ -16,12 +16,21 @@ class NetworkArgs:
     """AWS region; names the DynamoDB gateway endpoint."""
     availability_zones: Sequence[str]
     """One public and one private subnet is made in each of these zones."""
-    cidr_block: str = "10.40.0.0/16"
-    """The VPC's range; split into /20 subnets."""
+    cidr_block: str
+    """The VPC's range; split into /20 subnets (``subnet_blocks``)."""
     nat_gateway_per_zone: bool = False
     """One NAT gateway per zone (zone-failure tolerant) instead of one shared."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags put on every AWS resource."""
+
+
+def subnet_blocks(cidr_block: str, zone_count: int) -> list[ipaddress.IPv4Network]:
+    """The VPC range's /20 blocks: the first ``zone_count`` private, the next public; too small a range is refused."""
+    network = ipaddress.IPv4Network(cidr_block)
+    blocks = list(network.subnets(new_prefix=20)) if network.prefixlen <= 20 else []
+    if len(blocks) < 2 * zone_count:
+        raise ValueError(f"{cidr_block} is too small for {zone_count} zones of /20 subnets")
+    return blocks
 
 
 class Network(pulumi.ComponentResource):
@@ -33,13 +42,10 @@ class Network(pulumi.ComponentResource):
         super().__init__("cnop:platform:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
+        zones = list(args.availability_zones)
+        blocks = subnet_blocks(args.cidr_block, len(zones))
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.cidr_block, enable_dns_hostnames=True,
                           enable_dns_support=True, tags={**tags, "Name": f"{name}-vpc"}, opts=child)
-        network = ipaddress.ip_network(args.cidr_block)
-        zones = list(args.availability_zones)
-        blocks = list(network.subnets(new_prefix=20)) if network.prefixlen <= 20 else []
-        if len(blocks) < 2 * len(zones):
-            raise ValueError(f"{args.cidr_block} is too small for {len(zones)} zones of /20 subnets")
 
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=tags, opts=child)
         public_routes = aws.ec2.RouteTable(

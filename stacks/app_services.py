@@ -1,4 +1,5 @@
-"""The six apps as AppServices: each one's environment follows ``apps.*.settings`` and nothing else."""
+"""One AppService per service of the catalogue: each one's environment follows its settings class and its
+role reaches the catalogue's tables for it, nothing else."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pulumi
 from cnop_platform.appservice import AppService, AppServiceArgs, TableAccess
 from cnop_platform.secrets import SecretKey, Secrets
 
-from apps.common.services import DEFAULT_PORTS
+from apps.common.services import SERVICES, upstreams
+from apps.gateway.settings import upstream_env_name
 from stacks.config import StackConfig
-from stacks.services import SERVICES
 
 
 def deploy_apps(
@@ -24,33 +25,31 @@ def deploy_apps(
     oidc: tuple[pulumi.Output[str], pulumi.Output[str]] | None,
     opts: pulumi.ResourceOptions,
 ) -> dict[str, AppService]:
-    """Backends first, then the gateway in front of them; returns the AppServices by app name."""
+    """Upstreams first, then the public entry in front of them; returns the AppServices by service name."""
     deployed: dict[str, AppService] = {}
-    backends = [name for name, needs in SERVICES.items() if not needs.public]
-    for service in [*backends, *(name for name in SERVICES if name not in backends)]:
-        needs = SERVICES[service]
-        env = _shared_env(config, secrets, with_tables=bool(needs.tables))
-        if needs.public:
-            env |= {f"GATEWAY_{name.upper()}_URL": deployed[name].url for name in backends}
-        env |= config.apps.env.get(service, {})
+    for entry in SERVICES:
+        env = _shared_env(config, secrets, with_tables=bool(entry.tables))
+        if entry.public:
+            env |= {upstream_env_name(upstream.name): deployed[upstream.name].url for upstream in upstreams()}
+        env |= config.apps.env.get(entry.name, {})
         secret_env: dict[str, SecretKey] = {"REDIS_URL": secrets.redis_url}
-        if needs.signs_tokens:
+        if entry.signs_tokens:
             secret_env["AUTH_JWT_PRIVATE_KEY"] = secrets.jwt_private_key
-        if needs.calls_gemini and secrets.gemini_api_key is not None:
+        if entry.calls_gemini and secrets.gemini_api_key is not None:
             secret_env["GOOGLE_GEMINI_API_KEY"] = secrets.gemini_api_key
         access = None
-        if oidc is not None and needs.tables:
-            access = TableAccess(table_arns=[table_arns[t.logical_name] for t in needs.tables],
+        if oidc is not None and entry.tables:
+            access = TableAccess(table_arns=[table_arns[t.logical_name] for t in entry.tables],
                                  kms_key_arn=kms_key_arn, oidc_provider_arn=oidc[0], oidc_issuer=oidc[1],
                                  region=config.region)
         apps = config.apps
-        deployed[service] = AppService(service, AppServiceArgs(
-            service=service, namespace=namespace, image=image, port=DEFAULT_PORTS[service], env=env,
+        deployed[entry.name] = AppService(entry.name, AppServiceArgs(
+            service=entry.name, namespace=namespace, image=image, port=entry.port, env=env,
             secret_env=secret_env, min_replicas=apps.min_replicas, max_replicas=apps.max_replicas,
             cpu_request=apps.cpu_request, memory_request=apps.memory_request, cpu_limit=apps.cpu_limit,
-            memory_limit=apps.memory_limit, public=needs.public,
-            service_type=apps.gateway_service_type if needs.public else "ClusterIP",
-            node_port=apps.gateway_node_port if needs.public else None,
+            memory_limit=apps.memory_limit, public=entry.public,
+            service_type=apps.gateway_service_type if entry.public else "ClusterIP",
+            node_port=apps.gateway_node_port if entry.public else None,
             table_access=access, tags=config.tags,
         ), opts=opts)
     return deployed

@@ -34,17 +34,17 @@ def build(config: StackConfig) -> dict[str, Any]:
     if config.cluster.kind == "eks":
         network = Network("network", NetworkArgs(
             region=config.region, availability_zones=config.network.availability_zones,
-            cidr_block=config.network.cidr_block, nat_gateway_per_zone=config.network.nat_gateway_per_zone,
+            cidr_block=str(config.network.cidr_block), nat_gateway_per_zone=config.network.nat_gateway_per_zone,
             tags=config.tags))
         cluster = Cluster("cluster", ClusterArgs(
             vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
             public_subnet_ids=network.public_subnet_ids, kubernetes_version=config.kubernetes_version,
             node_count=config.cluster.node_count, instance_type=config.cluster.instance_type,
-            api_allowed_cidrs=config.cluster.api_allowed_cidrs, namespace=config.cluster.namespace,
-            tags=config.tags))
+            api_allowed_cidrs=[str(cidr) for cidr in config.cluster.api_allowed_cidrs],
+            namespace=config.cluster.namespace, tags=config.tags))
         redis_url = Cache("cache", CacheArgs(
             vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
-            client_cidr_blocks=[config.network.cidr_block], node_type=config.cache.node_type,
+            client_cidr_blocks=[str(config.network.cidr_block)], node_type=config.cache.node_type,
             engine_version=config.cache.engine_version, multi_az=config.cache.multi_az,
             snapshot_retention_days=config.cache.snapshot_retention_days, tags=config.tags)).redis_url
         registry = Registry("registry", RegistryArgs(repository_name=f"cnop-{config.environment}/apps",

@@ -1,20 +1,26 @@
-"""Session fixtures: real DynamoDB Local and redis-server on free ports, tables from the one definition."""
+"""Session fixtures: real DynamoDB Local and redis-server on free ports, tables from the one definition, the
+apps in-process (TestClient) and as real processes started by the one launcher (``ops.launcher``)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
 from redis import Redis
 
 from apps.common.models import bind_models, dynamodb_connection
+from apps.common.server_settings import ServerSettings
+from apps.common.services import Service, public_entry, service, upstreams
 from apps.common.settings import PlatformSettings
-from ops.keys import KeyPair, local_platform_env
-from ops.servers import ServerProcess, free_port, start_dynamodb_local, start_redis
+from apps.gateway.settings import upstream_env_name
+from ops.envnames import field_of
+from ops.keys import KeyPair
+from ops.launcher import LocalPlatform, ServiceGroup, deterministic_settings, to_environment
+from ops.servers import ServerProcess, free_port, start_dynamodb_local, start_redis, wait_healthy
 from ops.tables import ensure_tables
 
 TABLE_PREFIX = "test-"
@@ -60,19 +66,20 @@ def public_key_pem(key_pair: KeyPair) -> str:
 
 
 @pytest.fixture(scope="session")
-def platform_env(dynamodb_server: ServerProcess, redis_server: ServerProcess, public_key_pem: str) -> dict[str, str]:
-    """The shared settings as environment variables (what a process of the stack would be given)."""
-    return local_platform_env(dynamodb_server.port, redis_server.port, TABLE_PREFIX, public_key_pem)
+def local_platform(dynamodb_server: ServerProcess, redis_server: ServerProcess, key_pair: KeyPair) -> LocalPlatform:
+    """The servers above as a stack's shared pieces: what every process the tests start is given."""
+    return LocalPlatform(dynamodb_server.port, redis_server.port, TABLE_PREFIX, key_pair)
 
 
 @pytest.fixture(scope="session")
-def platform_settings(platform_env: dict[str, str]) -> PlatformSettings:
-    return PlatformSettings(**_by_alias(platform_env))
+def platform_env(local_platform: LocalPlatform) -> dict[str, str]:
+    """The shared settings as environment variables (for code that reads its settings itself)."""
+    return to_environment(PlatformSettings, local_platform.shared_settings())
 
 
-def _by_alias(env: dict[str, str]) -> dict[str, Any]:
-    aliases = {field.validation_alias: name for name, field in PlatformSettings.model_fields.items()}
-    return {aliases[key]: value for key, value in env.items() if key in aliases}
+@pytest.fixture(scope="session")
+def platform_settings(local_platform: LocalPlatform) -> PlatformSettings:
+    return local_platform.settings()
 
 
 @pytest.fixture(scope="session")
@@ -89,118 +96,117 @@ def redis_client(redis_server: ServerProcess) -> Iterator[Redis]:
     client.close()
 
 
-@pytest.fixture
-def app_env(platform_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Puts the platform settings in the environment for code that reads settings itself."""
-    for key, value in platform_env.items():
-        monkeypatch.setenv(key, value)
-    return dict(os.environ)
-
-
 def app_settings(settings_class: type[PlatformSettings], platform: PlatformSettings, **overrides: Any) -> Any:
     """An app's settings: the shared test settings plus the app's own values."""
     return settings_class(**{**platform.model_dump(), **overrides})
 
 
-@pytest.fixture(scope="session")
-def auth_app(tables: PlatformSettings, signing_key_pem: str) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
+def _in_process(name: str, platform: PlatformSettings, **overrides: Any) -> Iterator[TestClient]:
+    """A service of the catalogue in this process, on the test servers, with its own settings."""
+    import importlib
 
-    from apps.auth.main import create_app
-    from apps.auth.settings import AuthSettings
-
-    settings = app_settings(AuthSettings, tables, jwt_private_key=signing_key_pem)
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
-def _client_for(create_app: Any, settings: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
+    entry = service(name)
+    create_app = importlib.import_module(f"apps.{name}.main").create_app
+    settings = app_settings(entry.settings_class(), platform, **overrides)
     with TestClient(create_app(settings), raise_server_exceptions=True) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def user_app(tables: PlatformSettings) -> Iterator[Any]:
-    from apps.user.main import create_app
-    from apps.user.settings import UserSettings
-
-    yield from _client_for(create_app, app_settings(UserSettings, tables))
+def auth_app(tables: PlatformSettings, signing_key_pem: str) -> Iterator[TestClient]:
+    yield from _in_process("auth", tables, jwt_private_key=signing_key_pem)
 
 
 @pytest.fixture(scope="session")
-def order_app(tables: PlatformSettings) -> Iterator[Any]:
-    from apps.order.main import create_app
-    from apps.order.settings import OrderSettings
-
-    yield from _client_for(create_app, app_settings(OrderSettings, tables))
+def user_app(tables: PlatformSettings) -> Iterator[TestClient]:
+    yield from _in_process("user", tables)
 
 
 @pytest.fixture(scope="session")
-def app_processes(
-    platform_env: dict[str, str], tables: PlatformSettings, signing_key_pem: str, server_logs: Path
-) -> Iterator[dict[str, str]]:
-    """Every app as a real uvicorn process (insights on its offline analyst); yields their base URLs by name."""
-    from ops.servers import start_app
-
-    env = {**os.environ, **platform_env, "AUTH_JWT_PRIVATE_KEY": signing_key_pem,
-           "INVENTORY_PRICE_FEED_ENABLED": "false", "LOG_LEVEL": "INFO", "GOOGLE_GEMINI_API_KEY": ""}
-    started: list[ServerProcess] = []
-    try:
-        for name in ("auth", "user", "inventory", "order", "insights"):
-            started.append(start_app(name, free_port(), env, server_logs / f"{name}.log"))
-        yield {server.name: f"http://127.0.0.1:{server.port}" for server in started}
-    finally:
-        for server in started:
-            server.stop()
+def order_app(tables: PlatformSettings) -> Iterator[TestClient]:
+    yield from _in_process("order", tables)
 
 
 @pytest.fixture(scope="session")
-def inventory_app(tables: PlatformSettings) -> Iterator[Any]:
+def inventory_app(tables: PlatformSettings) -> Iterator[TestClient]:
     """The inventory app with fixed prices (no feed) and no catalogue cache, so tests see writes at once."""
-    from apps.inventory.main import create_app
-    from apps.inventory.settings import InventorySettings
-
-    settings = app_settings(InventorySettings, tables, price_feed_enabled=False, catalogue_cache_seconds=0)
-    yield from _client_for(create_app, settings)
+    yield from _in_process("inventory", tables, price_feed_enabled=False, catalogue_cache_seconds=0)
 
 
 @pytest.fixture(scope="session")
-def insights_app(tables: PlatformSettings) -> Iterator[Any]:
+def insights_app(tables: PlatformSettings) -> Iterator[TestClient]:
     """The insights app on its offline analyst: no Gemini key, whatever the environment holds."""
-    from apps.insights.main import create_app
-    from apps.insights.settings import InsightsSettings
-
-    yield from _client_for(create_app, app_settings(InsightsSettings, tables, provider="auto", gemini_api_key=None))
+    yield from _in_process("insights", tables, provider="auto", gemini_api_key=None)
 
 
-GatewayFactory = Any
+def by_settings_class(entry: Service, variables: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Variables as an operator would set them, sorted into the launcher's settings, server settings and
+    upstreams through the settings classes (a variable nothing reads is an error)."""
+    sorted_out: dict[str, dict[str, Any]] = {"settings": {}, "server": {}, "upstreams": {}}
+    names = {upstream_env_name(upstream.name): upstream.name for upstream in upstreams()} if entry.public else {}
+    for name, value in variables.items():
+        if name in names:
+            sorted_out["upstreams"][names[name]] = value
+        elif (field := field_of(entry.settings_class(), name)) is not None:
+            sorted_out["settings"][field] = value
+        elif (field := field_of(ServerSettings, name)) is not None:
+            sorted_out["server"][field] = value
+        else:
+            raise ValueError(f"no setting of {entry.name} is read from {name}")
+    return sorted_out
+
+
+ServiceFactory = Callable[..., ServerProcess]
+GatewayFactory = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def start_gateway(
-    platform_env: dict[str, str], app_processes: dict[str, str], server_logs: Path
-) -> Iterator[GatewayFactory]:
-    """Starts gateway processes in front of ``app_processes`` with extra settings; stops them all at the end."""
-    from ops.servers import start_app
+def service_group(local_platform: LocalPlatform, tables: PlatformSettings,
+                  server_logs: Path) -> Iterator[ServiceGroup]:
+    """Processes the tests start, on the session's servers; all stopped at the end of the session."""
+    group = ServiceGroup(local_platform, server_logs)
+    yield group
+    group.stop_all()
 
-    started: list[ServerProcess] = []
-    upstreams = {f"GATEWAY_{name.upper()}_URL": url for name, url in app_processes.items()}
 
-    def start(**overrides: str) -> str:
-        env = {**os.environ, **platform_env, **upstreams, **overrides}
-        server = start_app("gateway", free_port(), env, server_logs / f"gateway-{len(started)}.log")
-        started.append(server)
+@pytest.fixture(scope="session")
+def app_processes(service_group: ServiceGroup) -> dict[str, str]:
+    """Every upstream service as a real process (insights on its offline analyst); their base URLs by name."""
+    for entry in upstreams():
+        service_group.launch(entry, settings=deterministic_settings(entry))
+    service_group.wait_healthy()
+    return {entry.name: service_group.url(entry.name) for entry in upstreams()}
+
+
+@pytest.fixture(scope="session")
+def start_service(service_group: ServiceGroup) -> ServiceFactory:
+    """Starts one more process of a service, its settings given as environment variables; returns it once
+    healthy. A public entry fronts ``app_processes`` unless its upstreams are given."""
+    count = iter(range(10_000))
+
+    def start(name: str, port: int | None = None, **variables: str) -> ServerProcess:
+        entry = service(name)
+        given = by_settings_class(entry, variables)
+        settings = {**deterministic_settings(entry), **given["settings"]}
+        process = service_group.launch(entry, f"{name}-{next(count)}", settings, port=port, server=given["server"],
+                                       upstreams=given["upstreams"])
+        return wait_healthy(process, 60, entry.health_path)
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def start_gateway(app_processes: dict[str, str], start_service: ServiceFactory) -> GatewayFactory:
+    """Starts gateway processes in front of ``app_processes`` with extra settings (environment variables)."""
+
+    def start(**variables: str) -> str:
+        server = start_service(public_entry().name, **variables)
         return f"http://127.0.0.1:{server.port}"
 
-    yield start
-    for server in started:
-        server.stop()
+    return start
 
 
 @pytest.fixture(scope="session")
 def gateway_url(start_gateway: GatewayFactory) -> str:
     """The gateway with the local (generous) defaults, in front of every app process."""
-    url: str = start_gateway()
-    return url
+    return start_gateway()

@@ -9,11 +9,12 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from apps.auth.accounts import Accounts
+from apps.auth.deps import AuthParts
 from apps.auth.routes import keys_router, router
 from apps.auth.settings import AuthSettings, get_settings
 from apps.auth.signing import TokenSigner
 from apps.common.service import ServiceContext, create_service_app
-from apps.common.tables import USERS
+from apps.common.services import service
 
 
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
@@ -21,16 +22,13 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     signer = TokenSigner.from_settings(settings)
 
     @asynccontextmanager
-    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+    async def startup(context: ServiceContext) -> AsyncIterator[AuthParts]:
         hasher = PasswordHasher(
             time_cost=settings.password_time_cost,
             memory_cost=settings.password_memory_kib,
             parallelism=settings.password_parallelism,
         )
-        context.extras["signer"] = signer
-        context.extras["accounts"] = Accounts(context.dynamodb, hasher)
-        yield
+        yield AuthParts(accounts=Accounts(context.dynamodb, hasher), signer=signer)
 
-    return create_service_app(
-        "auth", settings, [router, keys_router], tables=[USERS], startup=startup, keys=signer.key_set()
-    )
+    return create_service_app(service("auth"), settings, [router, keys_router], startup=startup,
+                              keys=signer.key_set())

@@ -18,8 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # A JSON string, escapes included; possessive, so an unterminated string cannot make the scan quadratic.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
-_NOT_A_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # JSON allows only tab, LF, CR unescaped
+_MAX_LENGTH_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -33,20 +35,29 @@ class BodyRefusal:
 Refuse = Callable[[BodyRefusal], Response]
 
 
-def nesting_exceeds(body: bytes, max_depth: int) -> bool:
+def nesting_exceeds(text: str, max_depth: int) -> bool:
     """True when arrays and objects nest deeper than ``max_depth`` (brackets inside strings do not count)."""
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
-    if brackets.count(b"[") + brackets.count(b"{") <= max_depth:
+    brackets = "".join(_BRACKETS.findall(_JSON_STRING.sub("", text)))
+    if brackets.count("[") + brackets.count("{") <= max_depth:
         return False
     depth = 0
     for char in brackets:
-        if char in b"[{":
+        if char in "[{":
             depth += 1
             if depth > max_depth:
                 return True
         else:
             depth -= 1
     return False
+
+
+def declared_length(value: bytes | None) -> int | None:
+    """``Content-Length`` as a number; absurdly long ones (Python refuses to parse over 4,300 digits) count as
+    larger than any limit, leading zeros as nothing; None when absent or not a number (the server refuses those)."""
+    if value is None or not (digits := value.strip()).isdigit():
+        return None
+    significant = digits.lstrip(b"0")
+    return 10**_MAX_LENGTH_DIGITS if len(significant) > _MAX_LENGTH_DIGITS else int(significant or b"0")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -67,27 +78,41 @@ class RequestBodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = declared_length(_header(scope, b"content-length"))
         streamed = _header(scope, b"transfer-encoding") is not None
         if scope["method"] not in BODY_METHODS:
-            if streamed or (declared is not None and declared.strip() not in (b"", b"0")):
-                refusal = BodyRefusal(400, "body_not_allowed", f"{scope['method']} requests must not carry a body")
-                await self._refused(refusal, scope, receive, send)
+            if streamed or declared:
+                misplaced = BodyRefusal(400, "body_not_allowed", f"{scope['method']} requests must not carry a body")
+                await self._refused(misplaced, scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
-        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared > self.max_bytes:
             await self._refused(self._too_large(), scope, receive, send)
             return
         body = await self._read(receive)
         if body is None:
             await self._refused(self._too_large(), scope, receive, send)
             return
-        if nesting_exceeds(body, self.max_depth):
-            refusal = BodyRefusal(400, "body_too_deep", f"JSON nested deeper than {self.max_depth} levels")
-            await self._refused(refusal, scope, receive, send, read_whole=True)
+        unreadable = self._unreadable(body)
+        if unreadable is not None:
+            await self._refused(unreadable, scope, receive, send, read_whole=True)
             return
         await self.app(scope, _replay(body, receive), send)
+
+    def _unreadable(self, body: bytes) -> BodyRefusal | None:
+        """JSON on the wire is UTF-8 (RFC 8259): anything else is refused before a parser that would guess
+        another encoding (Python's guesses UTF-16 and UTF-32) sees brackets this scan did not count. UTF-16
+        and UTF-32 text can decode as UTF-8, but JSON never holds raw control characters, and those do."""
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "\x00"
+        if _CONTROL_CHARACTER.search(text):
+            return BodyRefusal(400, "body_not_utf8", "Request body must be UTF-8 encoded JSON")
+        if nesting_exceeds(text, self.max_depth):
+            return BodyRefusal(400, "body_too_deep", f"JSON nested deeper than {self.max_depth} levels")
+        return None
 
     def _too_large(self) -> BodyRefusal:
         return BodyRefusal(413, "body_too_large", f"Request body exceeds {self.max_bytes} bytes")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from pynamodb.connection import Connection
@@ -68,8 +70,10 @@ class Trade:
 
 
 class Ledger:
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, clock: Callable[[], datetime] = utc_now):
         self.connection = connection
+        self._clock = clock
+        """Decides the UTC day whose totals a movement counts against."""
 
     def deposit(self, username: str, amount: Decimal, daily_limit: Decimal) -> BalanceTransactionItem:
         return self._cash_movement(username, amount, daily_limit, "deposit", "deposited", "USD deposit")
@@ -82,7 +86,7 @@ class Ledger:
     ) -> BalanceTransactionItem:
         if amount > daily_limit:
             raise DailyLimitExceeded(f"Amount exceeds the daily {kind} limit of {daily_limit}")
-        now = utc_now()
+        now = self._clock()
         stamp = iso_z(now)
         signed = amount if kind == "deposit" else -amount
         record = BalanceTransactionItem(
@@ -102,7 +106,7 @@ class Ledger:
                   condition=balance_condition)
         tx.update("daily_limit", daily,
                   [daily_total.add(amount),
-                   DailyTotalsItem.expires_at.set(int(time.time()) + DAILY_TOTALS_KEEP_SECONDS)],
+                   DailyTotalsItem.expires_at.set(int(now.timestamp()) + DAILY_TOTALS_KEEP_SECONDS)],
                   condition=daily_total.does_not_exist() | (daily_total <= daily_limit - amount))
         tx.put("record", record, condition=BalanceTransactionItem.ledger.does_not_exist())
         try:

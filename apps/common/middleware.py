@@ -14,7 +14,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from apps.common.logs import request_id_var
 from apps.common.metrics import HttpMetrics
 
-REQUEST_ID_HEADER = "x-request-id"
 _WELL_FORMED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 UNMATCHED_ROUTE = "unmatched"
 

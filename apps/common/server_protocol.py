@@ -10,12 +10,15 @@ was never cut off. This protocol adds, per connection (values from ``ServerSetti
 - body: the whole body must arrive ``body_timeout_seconds`` after the headers: a deadline, not an idle timer,
   so trickling one byte at a time does not extend it. 408 if no answer has started, then the connection is
   closed and the app sees the client disconnect.
+- answers: a client that stops reading while answers pile up (the transport's buffer over its high-water
+  mark) has ``write_timeout_seconds`` to start reading again; then the connection is dropped.
 - cap: a connection beyond ``max_connections`` open in this process is closed when it is accepted, before
   a byte is read. uvicorn's ``limit_concurrency`` is not used: it answers 503 only once headers are complete,
   which a slow client never sends.
 
 Time in which the server itself stopped reading (flow control: pipelined requests queued, a large body not
-yet consumed by the app) is not held against the client: the deadline starts again.
+yet consumed by the app) or is still answering an earlier request on the connection is not held against
+the client: the deadline starts again.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                  _loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.deadline: asyncio.TimerHandle | None = None
+        self.write_deadline: asyncio.TimerHandle | None = None
         self.inside_message = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -56,7 +60,27 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
+        self._cancel_write_deadline()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        """The client stopped reading and the answers pile up: it has ``write_timeout_seconds`` to drain them."""
+        super().pause_writing()
+        if self.write_deadline is None:
+            self.write_deadline = self.loop.call_later(self.limits.write_timeout_seconds, self._reads_too_slow)
+
+    def resume_writing(self) -> None:
+        self._cancel_write_deadline()
+        super().resume_writing()
+
+    def _reads_too_slow(self) -> None:
+        self.write_deadline = None
+        self.transport.abort()  # what is buffered cannot be delivered: drop it with the connection
+
+    def _cancel_write_deadline(self) -> None:
+        if self.write_deadline is not None:
+            self.write_deadline.cancel()
+            self.write_deadline = None
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -104,8 +128,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _headers_too_slow(self) -> None:
         self.deadline = None
-        if self.flow.read_paused:
-            self._await_headers()
+        if self.flow.read_paused or not self._no_request_in_flight():
+            self._await_headers()  # the server is still busy with an earlier request: not the client's time
             return
         self._cut_off(b"Request headers not received in time" if self.inside_message and self._no_request_in_flight()
                       else None)
@@ -126,7 +150,18 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         if reason is not None:
             self.transport.write(request_timeout(reason, self.server_state.default_headers))
+        self._close()
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.transport.is_closing():
+            self._close()
+
+    def _close(self) -> None:
+        """Closes once what is buffered is delivered, or after the write deadline whatever is left: a client
+        that never reads would otherwise keep a closing connection open for ever."""
         self.transport.close()
+        if self.write_deadline is None:
+            self.write_deadline = self.loop.call_later(self.limits.write_timeout_seconds, self._reads_too_slow)
 
     def _set_deadline(self, seconds: float, expire: Callable[[], None]) -> None:
         self._cancel_deadline()

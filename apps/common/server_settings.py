@@ -18,6 +18,9 @@ class ServerSettings(BaseSettings):
     body_timeout_seconds: float = Field(30.0, gt=0)
     """The whole request body must arrive this long after its headers: otherwise 408 and the connection is
     closed. A deadline for the whole body, not per read, so a body trickled a byte at a time is cut off too."""
+    write_timeout_seconds: float = Field(30.0, gt=0)
+    """A client that stops reading while its answers pile up gets this long to read again; then the connection
+    is dropped (answers to pipelined requests it never reads cannot hold a connection)."""
     max_connections: int = Field(2048, gt=0)
     """Open connections per process; a connection beyond it is closed as soon as it is accepted."""
     keep_alive_seconds: int = Field(5, gt=0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -26,16 +26,16 @@ from apps.common.openapi import refusals
 from apps.common.redis_client import make_redis
 from apps.common.revocations import Revocations, keeping_restored
 from apps.common.security import AccountBinding, key_set_from_settings
+from apps.common.services import Service
 from apps.common.settings import PlatformSettings
-from apps.common.tables import USERS, TableDefinition
 from apps.common.tokens import KeySet, TokenVerifier
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServiceContext:
-    """Everything a request may need, created in the lifespan and closed there."""
+    """What every service's requests may need, created in the lifespan and closed there."""
 
-    service: str
+    service: Service
     settings: PlatformSettings
     registry: CollectorRegistry
     redis: Redis
@@ -44,18 +44,18 @@ class ServiceContext:
     revocations: Revocations
     accounts: AccountBinding
     tables: TableCheck
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
-Startup = Callable[[FastAPI, ServiceContext], AbstractAsyncContextManager[None]]
+Parts = TypeVar("Parts")
+Startup = Callable[[ServiceContext], AbstractAsyncContextManager[Parts]]
+"""An app's own lifespan work: builds its parts (a typed object its routes read through ``part``)."""
 
 
 def build_context(
-    service: str,
+    service: Service,
     settings: PlatformSettings,
     registry: CollectorRegistry,
     dependency_metrics: DependencyMetrics,
-    tables: Iterable[TableDefinition],
     keys: KeySet | None = None,
 ) -> ServiceContext:
     dynamodb = bind_models(settings)
@@ -71,60 +71,58 @@ def build_context(
                                settings.jwt_audience, settings.jwt_max_lifetime_seconds),
         revocations=Revocations(redis, settings.jwt_max_lifetime_seconds),
         accounts=AccountBinding(settings.token_account_check_seconds),
-        tables=TableCheck(dynamodb, tables, settings.table_prefix),
+        tables=TableCheck(dynamodb, service.tables, settings.table_prefix),
     )
 
 
 def create_service_app(
-    service: str,
+    service: Service,
     settings: PlatformSettings,
     routers: Iterable[APIRouter],
-    tables: Iterable[TableDefinition],
-    startup: Startup | None = None,
+    startup: Startup[Parts] | None = None,
     keys: KeySet | None = None,
-    title: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the platform's conventions; ``startup`` adds the app's own lifespan work."""
-    configure_logging(service, settings.log_level)
+    """A FastAPI app with the platform's conventions for a service of the catalogue; ``startup`` adds the
+    app's own lifespan work and builds the parts its routes use."""
+    configure_logging(service.name, settings.log_level)
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
-    dependency_metrics = DependencyMetrics(registry, service)
-    tables = tuple(tables)
+    dependency_metrics = DependencyMetrics(registry, service.name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context = build_context(service, settings, registry, dependency_metrics, tables, keys)
+        context = build_context(service, settings, registry, dependency_metrics, keys)
         app.state.context = context
         try:
             async with AsyncExitStack() as running:
-                if USERS in tables:  # the apps that verify tokens keep the revocations whole
+                if service.authenticates:
                     await running.enter_async_context(keeping_restored(context.revocations,
                                                                        settings.revocation_watch_seconds))
                 if startup is not None:
-                    await running.enter_async_context(startup(app, context))
+                    app.state.parts = await running.enter_async_context(startup(context))
                 yield
         finally:
             context.redis.close()
 
-    app = FastAPI(title=title or f"cnop {service}", lifespan=lifespan, redirect_slashes=False)
+    app = FastAPI(title=f"cnop {service.name}", lifespan=lifespan, redirect_slashes=False)
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth,
                        refuse=refused_body)
-    app.add_middleware(ObservabilityMiddleware, service=service, metrics=metrics)
+    app.add_middleware(ObservabilityMiddleware, service=service.name, metrics=metrics)
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
 
-    @app.get("/health", tags=["operations"], responses={
+    @app.get(service.health_path, tags=["operations"], responses={
         **refusals(400), 503: {"description": "Degraded: a table is missing or Redis is unavailable"}})
     async def health(request: Request) -> JSONResponse:
         context: ServiceContext = request.app.state.context
         checks = {"dynamodb": await run_in_threadpool(context.tables.status),
                   "redis": await run_in_threadpool(redis_status, context.redis)}
         healthy = all(value == "ok" for value in checks.values())
-        body = {"status": "healthy" if healthy else "degraded", "service": service, "checks": checks}
+        body = {"status": "healthy" if healthy else "degraded", "service": service.name, "checks": checks}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    @app.get("/metrics", tags=["operations"], response_class=Response, responses={
+    @app.get(service.metrics_path, tags=["operations"], response_class=Response, responses={
         200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
         **refusals(400)})
     async def metrics_endpoint() -> Response:
@@ -133,11 +131,14 @@ def create_service_app(
     return app
 
 
-def from_context(name: str) -> Any:
-    """A dependency returning what the app's startup put in ``context.extras[name]``."""
+def part(kind: type[Parts], pick: Callable[[Parts], Any]) -> Any:
+    """A dependency on one of the parts the app's startup built (``kind`` is the app's parts class)."""
 
     def dependency(request: Request) -> Any:
-        return request.app.state.context.extras[name]
+        parts = request.app.state.parts
+        if not isinstance(parts, kind):
+            raise TypeError(f"this app's parts are {type(parts).__name__}, not {kind.__name__}")
+        return pick(parts)
 
     return Depends(dependency)
 

@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from apps.common.services import local_url
+from apps.common.services import token_issuer
+from apps.common.tables import default_table_prefix
 
 Environment = Literal["localstack", "dev", "prod"]
 
@@ -56,11 +57,11 @@ class PlatformSettings(BaseSettings):
     def table_prefix(self) -> str:
         if self.table_prefix_override is not None:
             return self.table_prefix_override
-        return f"cnop-{self.environment}-"
+        return default_table_prefix(self.environment)
 
     @property
     def resolved_jwks_url(self) -> str:
-        return self.jwks_url or f"{local_url('auth')}/.well-known/jwks.json"
+        return self.jwks_url or f"{token_issuer().local_url}/.well-known/jwks.json"
 
     @model_validator(mode="after")
     def _outside_local_keys_are_explicit(self) -> PlatformSettings:

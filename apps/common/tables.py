@@ -26,6 +26,11 @@ class GlobalIndex:
     projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
+def default_table_prefix(environment: str) -> str:
+    """The physical table names' prefix of an environment unless its settings or stack config name another."""
+    return f"cnop-{environment}-"
+
+
 @dataclass(frozen=True)
 class TableDefinition:
     """A table by its logical name; its physical name is the environment prefix plus that name."""

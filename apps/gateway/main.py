@@ -40,7 +40,7 @@ def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependenc
     keys = KeySet.from_pem(settings.jwt_public_key.get_secret_value()) if settings.jwt_public_key else KeySet()
     jwks_url = None if settings.jwt_public_key else settings.resolved_jwks_url
     upstreams = {}
-    for name, url in settings.upstream_urls().items():
+    for name, url in settings.upstreams.items():
         breaker = CircuitBreaker(name, settings.breaker_failure_threshold, settings.breaker_cooldown_seconds,
                                  settings.breaker_half_open_successes, on_transition=metrics.breaker_moved)
         metrics.breaker_state.labels(name).set(0)
@@ -52,7 +52,7 @@ def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependenc
                                     settings.jwt_max_lifetime_seconds, jwks_url),
         admission=AdmissionControl(redis),
         login_guard=LoginGuard(redis, settings.login_max_failures, settings.login_failure_window_seconds,
-                               settings.login_block_seconds),
+                               settings.login_block_seconds, settings.login_max_failures_per_username),
         addresses=ClientAddresses(settings.trusted_proxies),
         upstreams=upstreams,
         metrics=metrics,

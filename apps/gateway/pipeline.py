@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from apps.common.bodies import BODY_METHODS
 from apps.common.tokens import Claims, InvalidToken, bearer_token
 from apps.gateway.admission import Admission, AdmissionControl
-from apps.gateway.bruteforce import LoginGuard, target_username
+from apps.gateway.bruteforce import LoginGuard, Reservation, target_username
 from apps.gateway.clients import ClientAddresses, GatewayTokens
 from apps.gateway.errors import (
     AUTH_CLIENT_BLOCKED,
@@ -26,7 +27,7 @@ from apps.gateway.errors import (
 )
 from apps.gateway.metrics import GatewayMetrics
 from apps.gateway.proxy import Upstream, upstream_headers
-from apps.gateway.route_table import RouteSpec, has_dot_segment, upstream_path
+from apps.gateway.route_table import RouteSpec, has_dot_segment, matched_path, upstream_path
 from apps.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -73,19 +74,48 @@ class Gateway:
         parsed = _json(body) if request.method in BODY_METHODS and body else None
         if parsed is _NOT_JSON:
             return gateway_error(400, BAD_REQUEST, "Request body is not valid JSON")
-        path = upstream_path(raw_path)
+        path = upstream_path(matched_path(spec, request.path_params))
         query = request.scope["query_string"].decode("latin-1")
         headers = upstream_headers(request.scope["headers"], client, claims.username if claims else None)
-        response = await self.upstreams[spec.upstream].forward(
-            request.method, f"{path}?{query}" if query else path, headers, body
-        )
+        upstream = self.upstreams[spec.upstream]
+        target = f"{path}?{query}" if query else path
         if spec.login:
-            await self._after_login(client, target_username(parsed), response.status_code)
+            response = await self._guarded_login(client, target_username(parsed),
+                                                 lambda: upstream.forward(request.method, target, headers, body))
+        else:
+            response = await upstream.forward(request.method, target, headers, body)
         if admission is not None:
             response.headers.update(admission.rate_headers())
         if spec.auth:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    async def _guarded_login(self, client: str, username: str,
+                             forward: Callable[[], Awaitable[Response]]) -> Response:
+        """The login forwarded only on a reservation of the brute-force guard; its outcome counted after."""
+        try:
+            reservation = await self.login_guard.reserve(client, username)
+        except RedisError as exc:
+            log.warning("brute-force guard unavailable: %s", type(exc).__name__)
+            return await forward()
+        if reservation.outcome != "reserved":
+            return self._login_refused(reservation)
+        status = 0
+        try:
+            response = await forward()
+            status = response.status_code
+            return response
+        finally:
+            await self._after_login(client, username, status)
+
+    def _login_refused(self, reservation: Reservation) -> Response:
+        retry = {"Retry-After": str(reservation.retry_after_seconds)}
+        if reservation.outcome == "account_locked":
+            self.metrics.blocked_requests.inc()
+            return gateway_error(403, AUTH_CLIENT_BLOCKED, "Too many failed logins for this account: try later",
+                                 headers=retry)
+        self.metrics.rate_limited.labels("login").inc()
+        return gateway_error(429, RATE_LIMITED, "Too many login attempts at once from this client", headers=retry)
 
     def _unauthorized(self, reason: str) -> Response:
         self.metrics.auth_failures.labels(reason).inc()
@@ -121,10 +151,14 @@ class Gateway:
 
     async def _after_login(self, client: str, username: str, status: int) -> None:
         try:
-            if status == 401 and await self.login_guard.failed(client, username):
-                self.metrics.login_blocks.inc()
+            if status == 401:
+                failure = await self.login_guard.failed(client, username)
+                if failure.client_blocked or failure.account_locked:
+                    self.metrics.login_blocks.inc()
             elif status == 200:
                 await self.login_guard.succeeded(client, username)
+            else:
+                await self.login_guard.released(client)
         except RedisError as exc:
             log.warning("brute-force guard unavailable: %s", type(exc).__name__)
 
@@ -133,8 +167,9 @@ _NOT_JSON = object()
 
 
 def _json(body: bytes) -> object:
-    """The parsed body (its nesting is already bounded by the body guard), or ``_NOT_JSON``."""
+    """The parsed body (UTF-8 with its nesting bounded, by the body guard), or ``_NOT_JSON``."""
     try:
-        return json.loads(body)
-    except ValueError:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # RecursionError too: the guard is the bound, not the only defence
         return _NOT_JSON
+

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote
+from typing import Any
+from urllib.parse import quote, unquote
 
 API_PREFIX = "/api/v1"
 
@@ -50,3 +51,9 @@ def has_dot_segment(raw_path: str) -> bool:
     """A ``.`` or ``..`` segment, literal or percent-encoded: a path that names no route, whatever a
     template would match (``/balance/asset/..`` must not become ``/balance`` on the way upstream)."""
     return any(unquote(segment) in (".", "..") for segment in raw_path.split("/"))
+
+
+def matched_path(spec: RouteSpec, path_params: dict[str, Any]) -> str:
+    """The route's own path with its parameters filled in, each percent-encoded: what is forwarded is
+    exactly the route that matched (``/%61pi/v1/balance`` matches ``/api/v1/balance`` and is sent as that)."""
+    return spec.path.format(**{name: quote(str(value), safe="") for name, value in path_params.items()})

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from apps.common.services import local_url
+from apps.common.services import upstreams
 from apps.common.settings import PlatformSettings
 
 
@@ -27,14 +29,27 @@ DEFAULT_RATE_LIMITS = {
 }
 
 
+def upstream_env_name(service: str) -> str:
+    return f"GATEWAY_{service.upper()}_URL"
+
+
+class UpstreamUrls(PydanticBaseSettingsSource):
+    """``GATEWAY_<NAME>_URL`` for each upstream of the catalogue, gathered into the ``upstreams`` field."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {entry.name: os.environ[upstream_env_name(entry.name)] for entry in upstreams()
+                 if upstream_env_name(entry.name) in os.environ}
+        return {"upstreams": found} if found else {}
+
+
 class GatewaySettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", populate_by_name=True, extra="ignore", frozen=True)
 
-    auth_url: str = local_url("auth")
-    user_url: str = local_url("user")
-    inventory_url: str = local_url("inventory")
-    order_url: str = local_url("order")
-    insights_url: str = local_url("insights")
+    upstreams: dict[str, str] = Field(default_factory=lambda: {entry.name: entry.local_url for entry in upstreams()})
+    """Base URL of each service behind the gateway, by catalogue name; each read from ``GATEWAY_<NAME>_URL``."""
 
     connect_timeout_seconds: float = Field(1.0, gt=0)
     read_timeout_seconds: float = Field(20.0, gt=0)
@@ -50,10 +65,31 @@ class GatewaySettings(PlatformSettings):
     login_max_failures: int = Field(5, ge=1)
     login_failure_window_seconds: int = Field(300, ge=1)
     login_block_seconds: int = Field(900, ge=1)
+    login_max_failures_per_username: int = Field(20, ge=0)
+    """Failed logins against one username, from any clients, that lock its logins for the block period
+    (0: no such lock). Kept above ``login_max_failures``: one client is blocked long before."""
 
     breaker_failure_threshold: int = Field(5, ge=1)
     breaker_cooldown_seconds: float = Field(10.0, gt=0)
     breaker_half_open_successes: int = Field(1, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, UpstreamUrls(settings_cls), env_settings, dotenv_settings, file_secret_settings
+
+    @field_validator("upstreams")
+    @classmethod
+    def _every_upstream(cls, given: dict[str, str]) -> dict[str, str]:
+        """Given URLs replace the catalogue's local defaults; a name the catalogue does not know is an error."""
+        known = {entry.name: entry.local_url for entry in upstreams()}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValueError(f"unknown upstreams {unknown}; the catalogue's are {sorted(known)}")
+        return {**known, **given}
 
     @field_validator("rate_limits")
     @classmethod
@@ -64,14 +100,6 @@ class GatewaySettings(PlatformSettings):
     def rule_for(self, group: str) -> RateLimitRule:
         return self.rate_limits.get(group) or self.rate_limits["default"]
 
-    def upstream_urls(self) -> dict[str, str]:
-        return {
-            "auth": self.auth_url,
-            "user": self.user_url,
-            "inventory": self.inventory_url,
-            "order": self.order_url,
-            "insights": self.insights_url,
-        }
 
 
 @lru_cache

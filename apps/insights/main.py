@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from apps.common.market import MarketData
 from apps.common.service import ServiceContext, create_service_app
-from apps.common.tables import INVENTORY, ORDERS, USERS
+from apps.common.services import service
 from apps.insights.analysts import choose_analyst
 from apps.insights.cache import InsightsCache
+from apps.insights.deps import InsightsParts
 from apps.insights.metrics import InsightsMetrics
 from apps.insights.routes import router
 from apps.insights.service import PortfolioInsights
@@ -26,7 +27,7 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
     registered: list[InsightsMetrics] = []  # registered once per app, even if the lifespan runs again
 
     @asynccontextmanager
-    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+    async def startup(context: ServiceContext) -> AsyncIterator[InsightsParts]:
         if not registered:
             registered.append(InsightsMetrics(context.registry))
         metrics = registered[0]
@@ -36,7 +37,7 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
                         settings.provider)
         else:
             log.info("insights: provider %s, model %s", analyst.provider, analyst.model)
-        context.extras["insights"] = PortfolioInsights(
+        insights = PortfolioInsights(
             analyst=analyst,
             provider_choice=settings.provider,
             cache=InsightsCache(settings.cache_ttl_seconds, metrics),
@@ -45,9 +46,9 @@ def create_app(settings: InsightsSettings | None = None) -> FastAPI:
             price_digits=settings.cache_price_digits,
         )
         try:
-            yield
+            yield InsightsParts(insights=insights)
         finally:
             if analyst is not None:
                 await analyst.aclose()
 
-    return create_service_app("insights", settings, [router], tables=[USERS, ORDERS, INVENTORY], startup=startup)
+    return create_service_app(service("insights"), settings, [router], startup=startup)

@@ -68,9 +68,6 @@ class Catalogue:
         """The stored price of every active asset (what the price feed starts from)."""
         return {item.asset_id: item.price_usd for item in self.assets() if item.is_active}
 
-    def invalidate(self) -> None:
-        self._snapshot = None
-
     def _current(self) -> Snapshot:
         snapshot = self._snapshot
         if snapshot is not None and self._fresh(snapshot):

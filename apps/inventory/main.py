@@ -13,8 +13,9 @@ from redis.exceptions import RedisError
 
 from apps.common.market import PriceCache
 from apps.common.service import ServiceContext, create_service_app
-from apps.common.tables import INVENTORY
+from apps.common.services import service
 from apps.inventory.catalogue import Catalogue, Quotes
+from apps.inventory.deps import InventoryParts
 from apps.inventory.lease import LeaderLease
 from apps.inventory.price_feed import FeedMetrics, PriceFeed, publish_stored_prices
 from apps.inventory.price_sources import price_source
@@ -31,31 +32,30 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
     feed_metrics: list[FeedMetrics] = []  # registered once per app, even if the lifespan runs again
 
     @asynccontextmanager
-    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+    async def startup(context: ServiceContext) -> AsyncIterator[InventoryParts]:
         seeded = await asyncio.to_thread(seed_inventory, seed)
         log.info("inventory: seeded %d of %d assets", seeded, len(seed))
         catalogue = Catalogue(settings.catalogue_cache_seconds, refill=lambda: seed_inventory(seed))
         cache = PriceCache(context.redis)
-        context.extras["catalogue"] = catalogue
-        context.extras["quotes"] = Quotes(cache)
+        parts = InventoryParts(catalogue=catalogue, quotes=Quotes(cache))
         await _publish_stored_prices(catalogue, cache)
         if not settings.price_feed_enabled:
             log.info("inventory: price feed disabled")
-            yield
+            yield parts
             return
         if not feed_metrics:
             feed_metrics.append(FeedMetrics(context.registry))
         feed = _price_feed(settings, seed, context, catalogue, feed_metrics[0])
         task = asyncio.create_task(feed.run(), name="price-feed")
         try:
-            yield
+            yield parts
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await feed.close()
 
-    return create_service_app("inventory", settings, [router], tables=[INVENTORY], startup=startup)
+    return create_service_app(service("inventory"), settings, [router], startup=startup)
 
 
 async def _publish_stored_prices(catalogue: Catalogue, cache: PriceCache) -> None:

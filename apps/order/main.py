@@ -11,7 +11,8 @@ from apps.common.ledger import Ledger
 from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.service import ServiceContext, create_service_app
-from apps.common.tables import INVENTORY, ORDERS, USERS
+from apps.common.services import service
+from apps.order.deps import OrderParts
 from apps.order.metrics import OrderMetrics
 from apps.order.placing import OrderDesk
 from apps.order.routes import router
@@ -22,14 +23,10 @@ def create_app(settings: OrderSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+    async def startup(context: ServiceContext) -> AsyncIterator[OrderParts]:
         market = MarketData(context.redis)
         locks = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
-        context.extras["market"] = market
-        context.extras["desk"] = OrderDesk(Ledger(context.dynamodb), locks, market, settings,
-                                           OrderMetrics(context.registry))
-        yield
+        desk = OrderDesk(Ledger(context.dynamodb), locks, market, settings, OrderMetrics(context.registry))
+        yield OrderParts(desk=desk, market=market)
 
-    return create_service_app(
-        "order", settings, [router], tables=[ORDERS, USERS, INVENTORY], startup=startup
-    )
+    return create_service_app(service("order"), settings, [router], startup=startup)

@@ -11,8 +11,9 @@ from apps.common.ledger import Ledger
 from apps.common.locks import UserLocks
 from apps.common.market import MarketData
 from apps.common.service import ServiceContext, create_service_app
-from apps.common.tables import INVENTORY, USERS
+from apps.common.services import service
 from apps.user.cashier import Cashier
+from apps.user.deps import UserParts
 from apps.user.metrics import BalanceMetrics
 from apps.user.routes import router
 from apps.user.settings import UserSettings, get_settings
@@ -22,10 +23,9 @@ def create_app(settings: UserSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def startup(_: FastAPI, context: ServiceContext) -> AsyncIterator[None]:
+    async def startup(context: ServiceContext) -> AsyncIterator[UserParts]:
         locks = UserLocks(context.redis, settings.lock_ttl_ms, settings.lock_wait_ms)
-        context.extras["cashier"] = Cashier(Ledger(context.dynamodb), locks, settings, BalanceMetrics(context.registry))
-        context.extras["market"] = MarketData(context.redis)
-        yield
+        cashier = Cashier(Ledger(context.dynamodb), locks, settings, BalanceMetrics(context.registry))
+        yield UserParts(cashier=cashier, market=MarketData(context.redis))
 
-    return create_service_app("user", settings, [router], tables=[USERS, INVENTORY], startup=startup)
+    return create_service_app(service("user"), settings, [router], startup=startup)

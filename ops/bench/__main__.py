@@ -72,8 +72,8 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime, mach
                 stack.urls, fixtures, options)
             warm_up(scenarios, args.warmup)
             summaries = [run_scenario(scenario) for scenario in scenarios]
-            probes = default_probes(stack.env, dynamodb_connection(stack.settings), redis, fixtures.probe_user,
-                                    fixtures.asset_id, Decimal(options.order_quantity))
+            probes = default_probes(stack.platform.shared_settings(), dynamodb_connection(stack.settings), redis,
+                                    fixtures.probe_user, fixtures.asset_id, Decimal(options.order_quantity))
             probe_summaries = [run_probe(probe, args.requests, args.warmup) for probe in probes]
         finally:
             redis.close()

@@ -11,24 +11,15 @@ from redis import Redis
 
 from apps.common.market import PriceCache
 from apps.common.models import AssetItem
+from ops.accounts import Account, SignUpFailed, registration, sign_up
 
 log = logging.getLogger(__name__)
-
-PASSWORD = "Str0ng!Passw0rd"
-
 
 class PreparationError(RuntimeError):
     """The stack refused a set-up request; the message carries its answer."""
 
 
-@dataclass(frozen=True)
-class BenchUser:
-    username: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+BenchUser = Account
 
 
 @dataclass(frozen=True)
@@ -48,17 +39,10 @@ def _expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
 
 
 def register_and_login(auth: httpx.Client, username: str) -> BenchUser:
-    body = {
-        "username": username,
-        "email": f"{username}@example.com",
-        "password": PASSWORD,
-        "first_name": "Bench",
-        "last_name": "User",
-    }
-    _expect(auth.post("/auth/register", json=body), 201, f"register {username}")
-    login = _expect(auth.post("/auth/login", json={"username": username, "password": PASSWORD}), 200,
-                    f"log in {username}")
-    return BenchUser(username, login.json()["access_token"])
+    try:
+        return sign_up(auth, registration(username, first_name="Bench", last_name="User"))
+    except SignUpFailed as exc:
+        raise PreparationError(str(exc)) from exc
 
 
 def fund(user_app: httpx.Client, user: BenchUser, amount: Decimal) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pynamodb.connection import Connection
@@ -53,10 +54,11 @@ class ProbeSummary:
 
 
 def default_probes(
-    env: dict[str, str], connection: Connection, redis: Redis, user: BenchUser, asset_id: str, quantity: Decimal
+    shared: Mapping[str, Any], connection: Connection, redis: Redis, user: BenchUser, asset_id: str,
+    quantity: Decimal,
 ) -> list[Probe]:
-    """Built from the stack's own environment, so each probe runs with the apps' exact settings."""
-    settings = OrderSettings.model_validate(env)
+    """Built from the stack's own shared settings, so each probe runs with the order app's settings."""
+    settings = OrderSettings.model_validate(shared)
     ledger = Ledger(connection)
     locks = UserLocks(redis, settings.lock_ttl_ms, settings.lock_wait_ms)
     market = MarketData(redis)

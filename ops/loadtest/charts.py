@@ -1,126 +1,182 @@
-"""PNG charts of a run over time, from Locust's per-second history (``locust_stats_history.csv``):
-throughput (requests and failures per second, users) and latency percentiles (p50, p95, p99)."""
+"""PNG charts of a run over time, drawn with matplotlib from Locust's per-second history
+(``locust_stats_history.csv``): throughput (requests and failures per second, users) and latency
+percentiles (p50, p95, p99). A caller may mark fault windows; they are drawn as labelled, shaded spans."""
 
 from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.loadtest.png import Canvas, Color
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
-INK: Color = (40, 40, 40)
-GRID: Color = (225, 225, 225)
-PALETTE: tuple[Color, ...] = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189))
-LEFT, RIGHT, TOP, BOTTOM = 72, 24, 44, 48
+Points = list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
-class Series:
-    name: str
-    points: list[tuple[float, float]]
-    """(seconds since the run started, value)"""
+class FaultWindow:
+    """A span of the run when a fault was injected, in Unix seconds: the clock of Locust's history."""
+
+    start: float
+    end: float
+    label: str
 
 
-def history(csv_path: Path) -> dict[str, list[tuple[float, float]]]:
-    """Each numeric column of the aggregated rows, as points in time."""
-    columns: dict[str, list[tuple[float, float]]] = {}
+@dataclass(frozen=True)
+class History:
+    started_at: float
+    """Unix time of the first aggregated row; every point's time is in seconds since then."""
+    columns: dict[str, Points]
+
+    def points(self, column: str) -> Points:
+        return self.columns.get(column, [])
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    column: str
+    color: str
+
+
+def history(csv_path: Path) -> History | None:
+    """Each numeric column of the aggregated rows, as points in time; None without a single such row."""
+    if not csv_path.exists():
+        return None
     with csv_path.open(newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if row.get("Name") == "Aggregated"]
     if not rows:
-        return columns
-    start = float(rows[0]["Timestamp"])
+        return None
+    started_at = float(rows[0]["Timestamp"])
+    columns: dict[str, Points] = {}
     for row in rows:
-        t = float(row["Timestamp"]) - start
+        t = float(row["Timestamp"]) - started_at
         for name, value in row.items():
             try:
                 columns.setdefault(name, []).append((t, float(value)))
             except (TypeError, ValueError):
                 continue  # "N/A" before the first response
-    return columns
+    return History(started_at, columns)
 
 
 def by_user_count(csv_path: Path) -> list[tuple[int, float, float | None]]:
     """(users, mean requests/s, mean p95 ms) for each user count the run held: where a ramp saturates."""
-    if not csv_path.exists():
+    run = history(csv_path)
+    if run is None:
         return []
-    columns = history(csv_path)
-    users = dict(columns.get("User Count", []))
+    users = dict(run.points("User Count"))
     rates: dict[int, list[float]] = {}
     p95s: dict[int, list[float]] = {}
-    for t, rate in columns.get("Requests/s", []):
+    for t, rate in run.points("Requests/s"):
         if users.get(t):
             rates.setdefault(int(users[t]), []).append(rate)
-    for t, p95 in columns.get("95%", []):
-        if users.get(t):
+    for t, p95 in run.points("95%"):
+        if users.get(t) and p95:  # Locust's 0 is a window without a response
             p95s.setdefault(int(users[t]), []).append(p95)
     return [(count, sum(r) / len(r), sum(p95s[count]) / len(p95s[count]) if p95s.get(count) else None)
             for count, r in sorted(rates.items())]
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten that is at least ``value``."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value))
+def _title(chart: str, name: str) -> str:
+    return f"{chart} · {name}" if name else chart
 
 
-def _label(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+def _figure(title: str, y_label: str, run: History) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(10, 4.5), dpi=120, layout=ConstrainedLayoutEngine(h_pad=0.12, w_pad=0.12))
+    axes = figure.add_subplot()
+    axes.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=10)
+    axes.set_xlabel("time since the run started (s)")
+    axes.set_ylabel(y_label)
+    axes.set_xlim(0, max((t for points in run.columns.values() for t, _ in points), default=0) or 1)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole seconds, as Locust writes them
+    axes.grid(True, color="0.9", linewidth=0.8)
+    axes.set_axisbelow(True)
+    axes.spines[["top", "right"]].set_visible(False)
+    return figure, axes
 
 
-def line_chart(title: str, unit: str, series: list[Series], width: int = 960, height: int = 420) -> Canvas:
-    canvas = Canvas(width, height)
-    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
-    x_max = max((t for s in series for t, _ in s.points), default=1.0) or 1.0
-    y_max = nice_ceiling(max((v for s in series for _, v in s.points), default=1.0))
-
-    def at(t: float, v: float) -> tuple[int, int]:
-        return LEFT + round(t / x_max * plot_w), TOP + plot_h - round(v / y_max * plot_h)
-
-    for i in range(6):
-        value = y_max * i / 5
-        _, y = at(0, value)
-        canvas.line(LEFT, y, LEFT + plot_w, y, GRID)
-        label = _label(value)
-        canvas.text(LEFT - 8 - canvas.text_width(label), y - 3, label, INK)
-    for i in range(7):
-        t = x_max * i / 6
-        x, _ = at(t, 0)
-        canvas.line(x, TOP + plot_h, x, TOP + plot_h + 4, INK)
-        canvas.text(x - canvas.text_width(_label(t)) // 2, TOP + plot_h + 9, _label(t), INK)
-    canvas.line(LEFT, TOP, LEFT, TOP + plot_h, INK)
-    canvas.line(LEFT, TOP + plot_h, LEFT + plot_w, TOP + plot_h, INK)
-    canvas.text(LEFT, 12, title, INK, scale=2)
-    axis = f"X: SECONDS SINCE START, Y: {unit}"
-    canvas.text(width - RIGHT - canvas.text_width(axis), height - 14, axis, INK)
-    x = LEFT + canvas.text_width(title, 2) + 30
-    for s, color in zip(series, PALETTE, strict=False):
-        canvas.rect(x, 16, x + 9, 25, color)
-        x = canvas.text(x + 14, 17, s.name, INK) + 16
-        for (t0, v0), (t1, v1) in zip(s.points, s.points[1:], strict=False):
-            canvas.line(*at(t0, v0), *at(t1, v1), color, thickness=2)
-    return canvas
+def _plot(axes: Axes, run: History, lines: Sequence[Line], zero_is_no_data: bool = False) -> None:
+    for line in lines:
+        points = run.points(line.column)
+        if points:
+            values = [math.nan if zero_is_no_data and v == 0 else v for _, v in points]  # NaN: a gap in the line
+            axes.plot([t for t, _ in points], values, label=line.label, color=line.color, linewidth=1.8)
+    axes.set_ylim(bottom=0)
 
 
-def write_charts(csv_path: Path, out_dir: Path) -> list[Path]:
-    columns = history(csv_path) if csv_path.exists() else {}
-    if not columns:
+def _mark(panes: list[Axes], windows: Sequence[FaultWindow], started_at: float) -> list[Patch]:
+    """Shades each window and labels it at the top of the plot; returns the legend entry, if any."""
+    if not windows:
         return []
-    charts = {
-        "throughput.png": line_chart("THROUGHPUT", "PER SECOND", [
-            Series("REQUESTS/S", columns.get("Requests/s", [])),
-            Series("FAILURES/S", columns.get("Failures/s", [])),
-            Series("USERS", columns.get("User Count", []))]),
-        "latency.png": line_chart("LATENCY PERCENTILES", "MS (10 S WINDOW)", [
-            Series("P50", columns.get("50%", [])), Series("P95", columns.get("95%", [])),
-            Series("P99", columns.get("99%", []))]),
-    }
+    for pane in panes:  # headroom, so that the labels sit above the lines
+        pane.set_ylim(0, pane.get_ylim()[1] * 1.12)
+    axes = panes[0]
+    left, right = axes.get_xlim()  # a window may begin before Locust's first row or outlast its last
+    axes.set_xlim(min(left, *(w.start - started_at for w in windows)),
+                  max(right, *(w.end - started_at for w in windows)))
+    for window in windows:
+        start = window.start - started_at
+        axes.axvspan(start, window.end - started_at, color="tab:purple", alpha=0.12, linewidth=0, zorder=0)
+        axes.annotate(window.label, xy=(start, 1), xycoords=axes.get_xaxis_transform(), xytext=(4, -4),
+                      textcoords="offset points", va="top", fontsize=8.5, color="tab:purple")
+    return [Patch(color="tab:purple", alpha=0.25, label="fault injected")]
+
+
+def _legend(panes: list[Axes], marks: list[Patch]) -> None:
+    """One legend for every pane's lines and the marks, below the plot."""
+    handles: list[Artist] = []
+    for pane in panes:
+        handles += pane.get_legend_handles_labels()[0]
+    handles += marks
+    if handles:
+        panes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.16), ncols=len(handles),
+                        frameon=False, fontsize=9)
+
+
+def throughput_chart(run: History, name: str = "", windows: Sequence[FaultWindow] = ()) -> Figure:
+    figure, axes = _figure(_title("Throughput", name), "per second (Locust's 10 s average)", run)
+    _plot(axes, run, [Line("requests/s", "Requests/s", "tab:blue"), Line("failures/s", "Failures/s", "tab:red")])
+    panes = [axes]
+    users = run.points("User Count")
+    if users:
+        user_axes = axes.twinx()
+        user_axes.step([t for t, _ in users], [v for _, v in users], where="post", color="0.45",
+                       linestyle="--", linewidth=1.2, label="users")
+        user_axes.set_ylabel("users")
+        user_axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        user_axes.set_ylim(0, max(v for _, v in users) * 1.1 or 1)
+        user_axes.spines["top"].set_visible(False)
+        panes.append(user_axes)
+    _legend(panes, _mark(panes, windows, run.started_at))
+    return figure
+
+
+def latency_chart(run: History, name: str = "", windows: Sequence[FaultWindow] = ()) -> Figure:
+    figure, axes = _figure(_title("Latency percentiles", name), "response time (ms, Locust's 10 s window)", run)
+    # Locust writes 0 for a window that holds no response
+    _plot(axes, run, [Line("p50", "50%", "tab:green"), Line("p95", "95%", "tab:orange"),
+                      Line("p99", "99%", "tab:red")], zero_is_no_data=True)
+    _legend([axes], _mark([axes], windows, run.started_at))
+    return figure
+
+
+def write_charts(csv_path: Path, out_dir: Path, name: str = "", windows: Sequence[FaultWindow] = ()) -> list[Path]:
+    """throughput.png and latency.png in ``out_dir``, titled with the run's ``name`` and with ``windows``
+    marked; none when the history has no aggregated row."""
+    run = history(csv_path)
+    if run is None:
+        return []
     written = []
-    for name, canvas in charts.items():
-        path = out_dir / name
-        path.write_bytes(canvas.png())
+    for file_name, figure in (("throughput.png", throughput_chart(run, name, windows)),
+                              ("latency.png", latency_chart(run, name, windows))):
+        path = out_dir / file_name
+        figure.savefig(path, format="png")
         written.append(path)
     return written

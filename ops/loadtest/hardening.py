@@ -7,6 +7,7 @@ with a verdict (the Locust scenarios measure behaviour under load; these pin sin
 | nested JSON | a 2 KB body nested 1,000 levels answered 500 |
 | body limits | 50 MB bodies were read whole and forwarded; bodies on GET were accepted |
 | login guard per name | one good login to an own account reset the failures against a victim |
+| concurrent guesses | a burst of guesses was checked in full before the block |
 | dot segments, trailing slashes | `/balance/asset/..` reached `/balance`; `/balance/` redirected to the Host given |
 """
 
@@ -15,14 +16,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import httpx
 
+from ops.accounts import GATEWAY_PREFIX, PASSWORD, registration, sign_up, unique_username
 from ops.loadtest.report import Check
 from ops.raw_http import RawAnswer, RawConnection
 
-PASSWORD = "Probe!Passw0rd1"
 NESTED = b'{"amount": 1, "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
 POST_ROUTES = ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/balance/deposit", "/api/v1/orders")
 DOT_SEGMENTS = ("/api/v1/balance/asset/..", "/api/v1/inventory/assets/.", "/api/v1/balance/asset/%2e%2e",
@@ -34,18 +36,9 @@ def _port(url: str) -> int:
     return int(urlsplit(url).port or 80)
 
 
-def _account(prefix: str) -> dict[str, str]:
-    name = f"{prefix}_{os.urandom(5).hex()}"
-    return {"username": name, "email": f"{name}@example.com", "password": PASSWORD, "first_name": "Probe",
-            "last_name": "Account"}
-
-
 def _signed_up(api: httpx.Client, prefix: str) -> tuple[str, dict[str, str]]:
-    account = _account(prefix)
-    api.post("/api/v1/auth/register", json=account).raise_for_status()
-    login = api.post("/api/v1/auth/login", json={"username": account["username"], "password": PASSWORD})
-    login.raise_for_status()
-    return account["username"], {"Authorization": f"Bearer {login.json()['access_token']}"}
+    account = sign_up(api, registration(unique_username(prefix)), prefix=GATEWAY_PREFIX)
+    return account.username, account.headers
 
 
 def _gateway_refusal(answer: RawAnswer, status: int) -> bool:
@@ -84,11 +77,13 @@ def nested_json(gateway: str, token_headers: dict[str, str]) -> Check:
     answers = []
     with RawConnection(_port(gateway)) as connection:
         for path in POST_ROUTES:
-            answers.append(connection.request("POST", path, {**token_headers, "Content-Type": "application/json"},
-                                              NESTED))
+            for body in (NESTED, NESTED.decode().encode("utf-16")):  # Python's json would guess UTF-16
+                answers.append(connection.request("POST", path, {**token_headers, "Content-Type": "application/json"},
+                                                  body))
         reused = connection.request("GET", "/api/v1/inventory/assets/BTC")
     passed = all(_gateway_refusal(answer, 400) for answer in answers) and reused.status == 200
-    return Check("JSON nested 1,000 deep is 400 SVC_001 on every POST route, the connection stays usable", passed,
+    return Check("JSON nested 1,000 deep (UTF-8 or UTF-16) is 400 SVC_001 on every POST route, the connection "
+                 "stays usable", passed,
                  f"{[answer.status for answer in answers]}; the next request on the same connection: {reused.status}")
 
 
@@ -147,6 +142,21 @@ def login_guard_per_name(open_gateway: str, guard_gateway: str, max_failures: in
                  f"with good logins of the attacker's own account in between: {statuses}")
 
 
+def concurrent_guesses(open_gateway: str, guard_gateway: str, max_failures: int) -> Check:
+    """Twenty guesses at once from one client: no more than the limit may reach the password check."""
+    client = {"X-Forwarded-For": f"198.19.{os.urandom(1)[0]}.{os.urandom(1)[0] or 1}"}
+    with httpx.Client(base_url=open_gateway, timeout=10, trust_env=False) as api:
+        victim, _ = _signed_up(api, "burst")
+    guess = {"username": victim, "password": "Wr0ng!Passw0rd"}
+    with httpx.Client(base_url=guard_gateway, timeout=30, trust_env=False, headers=client,
+                      limits=httpx.Limits(max_connections=25)) as api, ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: api.post("/api/v1/auth/login", json=guess).status_code, range(20)))
+    checked = statuses.count(401)
+    return Check("a burst of concurrent guesses gets no more password checks than the limit",
+                 checked <= max_failures and set(statuses) <= {401, 403, 429},
+                 f"{checked} of 20 concurrent guesses checked (limit {max_failures}); answers {sorted(statuses)}")
+
+
 def paths(gateway: str, token_headers: dict[str, str]) -> Check:
     answers: dict[str, RawAnswer] = {}
     with RawConnection(_port(gateway)) as connection:
@@ -169,6 +179,7 @@ def hardening_checks(open_gateway: str, guard_gateway: str, login_max_failures: 
         nested_json(open_gateway, token_headers),
         body_limits(open_gateway, token_headers, max_body),
         login_guard_per_name(open_gateway, guard_gateway, login_max_failures),
+        concurrent_guesses(open_gateway, guard_gateway, login_max_failures),
         paths(open_gateway, token_headers),
         revocation_across_redis_loss(open_gateway, lose_redis_data),
     ]

@@ -75,7 +75,7 @@ def run_load(options: LoadOptions) -> int:
         audit_check(target, report)
         report.gateways["stack gateway"] = {**gateway_config_in_force(target.gateway_overrides),
                                             "observed_x_ratelimit_limit": observed_limits(report.steps)}
-    report.charts = [path.name for path in write_charts(job.history_csv, directory)]
+    report.charts = [path.name for path in write_charts(job.history_csv, directory, options.profile)]
     summary = write_report(report, directory)
     print(to_markdown(report), end="")
     log.info("%s: %s (report %s)", options.profile, "PASS" if report.passed else "FAIL", summary)

@@ -8,7 +8,6 @@ The ``security`` section holds the gateway settings of the security run.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -104,10 +103,6 @@ class GatewayOverrides(Strict):
         if unknown:
             raise ValueError(f"not gateway settings: {', '.join(unknown)}")
         return settings
-
-    def env(self) -> dict[str, str]:
-        return {f"GATEWAY_{name.upper()}": json.dumps(value) if isinstance(value, dict | list) else str(value)
-                for name, value in self.settings.items()}
 
     def in_force(self) -> dict[str, Any]:
         return gateway_config_in_force(self.settings)

@@ -3,16 +3,15 @@ registered user's fresh tokens, and "no 5xx outside the deliberate breaker perio
 
 from __future__ import annotations
 
-import os
-
 import httpx
 
+from ops.accounts import GATEWAY_PREFIX, registration, sign_up, unique_username
 from ops.loadtest.crosscheck import gateway_sample
 from ops.loadtest.fuzz import FuzzResult, fuzz
 from ops.loadtest.report import Check, StepReport
 from ops.loadtest.slice import SecuritySlice
-from ops.loadtest.tokens import account_id, mint
 from ops.loadtest.verdicts import server_errors
+from ops.tokens import mint
 
 BREAKER_STEP = "security-breaker"
 FUZZ_CLIENT = "198.18.255.254"
@@ -28,18 +27,10 @@ def breaker_state(gateway_url: str) -> tuple[float, float]:
 def fuzz_check(slice_: SecuritySlice, examples: int) -> FuzzResult:
     gateway = slice_.gateway_url("open")
     headers = {"X-Forwarded-For": FUZZ_CLIENT}
-    username = f"fuzz_{os.urandom(6).hex()}"
-    account = {"username": username, "email": f"{username}@example.com", "password": "Fuzz!Passw0rd1",
-               "first_name": "Fuzz", "last_name": "Tester"}
     with httpx.Client(base_url=gateway, headers=headers, timeout=30, trust_env=False) as api:
-        api.post("/api/v1/auth/register", json=account).raise_for_status()
-        login = api.post("/api/v1/auth/login", json={"username": username, "password": account["password"]})
-        login.raise_for_status()
-        user_id = account_id(login.json()["access_token"])
-        token = mint(slice_.keys.private_key, username, user_id)
-        api.post("/api/v1/balance/deposit", json={"amount": 1000},
-                 headers={"Authorization": f"Bearer {token}"}).raise_for_status()
-    return fuzz(gateway, lambda: mint(slice_.keys.private_key, username, user_id), headers, examples)
+        account = sign_up(api, registration(unique_username("fuzz")), prefix=GATEWAY_PREFIX)
+        api.post("/api/v1/balance/deposit", json={"amount": 1000}, headers=account.headers).raise_for_status()
+    return fuzz(gateway, lambda: mint(slice_.keys.private_key, account.username, account.user_id), headers, examples)
 
 
 def no_server_errors_check(steps: list[StepReport], fuzzed: FuzzResult) -> Check:

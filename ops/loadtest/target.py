@@ -6,21 +6,19 @@ No traffic ever goes anywhere but 127.0.0.1: any other host is refused before an
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from apps.common.services import names
 from apps.common.settings import PlatformSettings
-from ops.keys import local_platform_env
-from ops.servers import free_port
+from ops.launcher import LocalPlatform
 from ops.stack import runner
-from ops.stack.components import LOCAL_GATEWAY_LIMITS
-from ops.stack.config import APPS, StackSettings
+from ops.stack.components import LOCAL_GATEWAY_SETTINGS
+from ops.stack.config import StackSettings
 from ops.stack.state import Component, StackState
 
 log = logging.getLogger(__name__)
@@ -66,15 +64,14 @@ class Target:
     @property
     def gateway_overrides(self) -> dict[str, object]:
         """What ``ops.stack`` gives its gateway beyond the gateway's defaults."""
-        return {"rate_limits": json.loads(LOCAL_GATEWAY_LIMITS)}
+        return dict(LOCAL_GATEWAY_SETTINGS)
 
     def app_url(self, app: str) -> str:
         component = next(c for c in self.components if c.name == app)
         return f"http://{LOOPBACK}:{component.port}"
 
-    def platform_settings(self, public_pem: str = "unused") -> PlatformSettings:
-        env = local_platform_env(self.aws_port, self.redis_port, self.table_prefix, public_pem)
-        return PlatformSettings.model_validate(env)
+    def platform_settings(self) -> PlatformSettings:
+        return LocalPlatform(self.aws_port, self.redis_port, self.table_prefix).settings()
 
     @property
     def pids(self) -> dict[str, int]:
@@ -84,7 +81,7 @@ class Target:
 def _from_state(state: StackState, settings: StackSettings, gateway_url: str, owned: bool) -> Target:
     by_name = {c.name: c for c in state.components}
     aws, redis = by_name.get(runner.AWS), by_name.get(runner.REDIS)
-    if aws is None or redis is None or any(app not in by_name for app in APPS):
+    if aws is None or redis is None or any(app not in by_name for app in names()):
         raise TargetError(f"the stack state in {settings.state_file} lacks DynamoDB, Redis or an app")
     return Target(gateway_url, aws.port, redis.port, settings.table_prefix, state.components, owned, settings)
 
@@ -108,8 +105,7 @@ def running_stack(host: str) -> Target:
 @contextmanager
 def fresh_stack(run_dir: Path) -> Iterator[Target]:
     """A whole local stack on free ports, its logs under ``run_dir``; stopped however the block ends."""
-    overrides: dict[str, Any] = {f"{name}_port": free_port() for name in (*APPS, "aws", "redis", "prometheus")}
-    settings = StackSettings(run_dir=run_dir, **overrides)
+    settings = StackSettings.on_free_ports(run_dir)
     log.info("bringing up a local stack (logs in %s)", settings.logs_dir)
     try:
         state = runner.up(settings)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+from typing import Any
 
 import yaml
 
-from ops.keys import KeyPair, local_platform_env
+from apps.common.services import SERVICES, Service
+from ops.keys import KeyPair
+from ops.launcher import LocalPlatform
 from ops.servers import (
     REPO,
     ServerError,
@@ -23,14 +26,14 @@ from ops.servers import (
     start_redis,
     wait_until,
 )
-from ops.stack.config import APPS, StackSettings
+from ops.stack.config import StackSettings
 
 log = logging.getLogger(__name__)
 
 RULES_DIR = REPO / "dashboards" / "rules"
 # Local overrides of the gateway's generous defaults: the model-backed insights route gets a per-client
 # limit a short burst can meet (the walkthrough shows it), everything else stays at thousands a minute.
-LOCAL_GATEWAY_LIMITS = '{"insights": {"limit": 120, "period_seconds": 60}}'
+LOCAL_GATEWAY_SETTINGS: dict[str, Any] = {"rate_limits": {"insights": {"limit": 120, "period_seconds": 60}}}
 
 
 def start_aws_endpoint(settings: StackSettings) -> ServerProcess | None:
@@ -63,19 +66,13 @@ def start_redis_backend(settings: StackSettings) -> ServerProcess:
     return start_fakeredis(settings.redis_port, log_path)
 
 
-def apps_environment(settings: StackSettings, keys: KeyPair, passthrough: dict[str, str]) -> dict[str, str]:
-    """One environment for every app: the shared contract plus each app's own settings."""
-    env = {
-        **passthrough,
-        **local_platform_env(settings.aws_port, settings.redis_port, settings.table_prefix, keys.public_pem),
-        "LOG_LEVEL": "INFO",
-        "AUTH_JWT_PRIVATE_KEY": keys.private_pem,
-        "GATEWAY_RATE_LIMITS": LOCAL_GATEWAY_LIMITS,
-    }
-    for app in APPS:
-        if app != "gateway":
-            env[f"GATEWAY_{app.upper()}_URL"] = settings.app_url(app)
-    return env
+def service_settings(entry: Service) -> dict[str, Any]:
+    """What the local stack sets for a service beyond the shared settings, by settings field."""
+    return LOCAL_GATEWAY_SETTINGS if entry.public else {}
+
+
+def platform_of(settings: StackSettings, keys: KeyPair) -> LocalPlatform:
+    return LocalPlatform(settings.aws_port, settings.redis_port, settings.table_prefix, keys)
 
 
 def prometheus_config(settings: StackSettings) -> dict[str, object]:
@@ -84,13 +81,14 @@ def prometheus_config(settings: StackSettings) -> dict[str, object]:
         "rule_files": [str(RULES_DIR / "*.yml")],
         "scrape_configs": [
             {
-                "job_name": app,
+                "job_name": entry.name,
+                "metrics_path": entry.metrics_path,
                 "static_configs": [{
-                    "targets": [f"127.0.0.1:{settings.app_port(app)}"],
+                    "targets": [f"127.0.0.1:{settings.app_port(entry.name)}"],
                     "labels": {"environment": "localstack"},
                 }],
             }
-            for app in APPS
+            for entry in SERVICES
         ],
     }
 

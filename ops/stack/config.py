@@ -1,28 +1,26 @@
 """What the local stack runs where: ports, backends and the run folder, all overridable from the environment.
 
-The apps' default ports live in ``apps.common.services``; the backing services' here.
+The apps' default ports live in the catalogue (``apps.common.services``); the backing services' here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from apps.common.services import DEFAULT_PORTS
-from ops.servers import REPO
-
-APPS = ("auth", "user", "inventory", "order", "insights", "gateway")
-"""In start order: the gateway last, so its first JWKS fetch and health checks find everyone up."""
+from apps.common.services import SERVICES, names, public_entry
+from apps.common.tables import default_table_prefix
+from ops.servers import REPO, free_port
 
 
 class StackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STACK_", populate_by_name=True, extra="ignore", frozen=True)
 
     run_dir: Path = REPO / ".run"
-    table_prefix: str = "cnop-localstack-"
+    table_prefix: str = default_table_prefix("localstack")
     aws_backend: Literal["auto", "dynamodb-local", "moto", "localstack"] = Field("auto", validation_alias="AWS_BACKEND")
     """auto: DynamoDB Local when Java and the jar are there, else moto; localstack: use a running LocalStack."""
     redis_backend: Literal["auto", "redis-server", "fakeredis"] = "auto"
@@ -31,23 +29,32 @@ class StackSettings(BaseSettings):
     aws_port: int = 4566
     redis_port: int = 6379
     prometheus_port: int = 9090
-    auth_port: int = DEFAULT_PORTS["auth"]
-    user_port: int = DEFAULT_PORTS["user"]
-    inventory_port: int = DEFAULT_PORTS["inventory"]
-    order_port: int = DEFAULT_PORTS["order"]
-    insights_port: int = DEFAULT_PORTS["insights"]
-    gateway_port: int = DEFAULT_PORTS["gateway"]
+    app_ports: dict[str, int] = Field(default_factory=dict)
+    """Ports by service name over the catalogue's (``STACK_APP_PORTS='{"gateway": 9080}'``)."""
+
+    @field_validator("app_ports")
+    @classmethod
+    def _over_the_catalogue(cls, given: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(given) - set(names()))
+        if unknown:
+            raise ValueError(f"unknown services {unknown}; the catalogue's are {list(names())}")
+        return {entry.name: given.get(entry.name, entry.port) for entry in SERVICES}
+
+    @classmethod
+    def on_free_ports(cls, run_dir: Path, **overrides: Any) -> StackSettings:
+        """A stack beside any other on this machine: every component on a port free right now."""
+        ports = {f"{name}_port": free_port() for name in ("aws", "redis", "prometheus")}
+        return cls(run_dir=run_dir, app_ports={name: free_port() for name in names()}, **{**ports, **overrides})
 
     def app_port(self, app: str) -> int:
-        port: int = getattr(self, f"{app}_port")
-        return port
+        return self.app_ports[app]
 
     def app_url(self, app: str) -> str:
         return f"http://127.0.0.1:{self.app_port(app)}"
 
     @property
     def gateway_url(self) -> str:
-        return self.app_url("gateway")
+        return self.app_url(public_entry().name)
 
     @property
     def logs_dir(self) -> Path:

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from apps.common.models import dynamodb_connection
-from apps.common.settings import PlatformSettings
-from ops.keys import KeyPair, local_platform_env
-from ops.servers import ServerError, ServerProcess, http_ok, launch_app, port_in_use
+from apps.common.services import SERVICES, Service, service
+from apps.common.services import upstreams as catalogue_upstreams
+from ops.keys import KeyPair
+from ops.launcher import LocalPlatform, launch
+from ops.servers import ServerError, ServerProcess, http_ok, port_in_use
 from ops.stack import components
-from ops.stack.config import APPS, StackSettings
+from ops.stack.config import StackSettings
 from ops.stack.state import Component, StackState, alive, resident_bytes, stop_process_group
 from ops.tables import ensure_tables
 
 log = logging.getLogger(__name__)
 
-PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "GOOGLE_GEMINI_API_KEY", "INSIGHTS_PROVIDER")
 AWS, REDIS, PROMETHEUS = "aws", "redis", "prometheus"
 
 
@@ -44,24 +44,23 @@ def _prometheus(settings: StackSettings) -> Component | None:
     return _component(server, PROMETHEUS, PROMETHEUS, "/-/ready") if server else None
 
 
-def _apps_environment(settings: StackSettings) -> dict[str, str]:
-    passthrough = {name: value for name in PASSED_THROUGH if (value := os.environ.get(name))}
-    return components.apps_environment(settings, KeyPair.load(settings.signing_key_file), passthrough)
+def _platform(settings: StackSettings) -> LocalPlatform:
+    return components.platform_of(settings, KeyPair.load(settings.signing_key_file))
 
 
 def _start_aws(settings: StackSettings) -> Component:
     """DynamoDB (in memory: empty at every start) and the tables of the one definition."""
     aws = components.start_aws_endpoint(settings)
-    platform = PlatformSettings.model_validate(
-        local_platform_env(settings.aws_port, settings.redis_port, settings.table_prefix, "unused"))
-    created = ensure_tables(dynamodb_connection(platform), settings.table_prefix)
+    created = ensure_tables(dynamodb_connection(_platform(settings).settings()), settings.table_prefix)
     log.info("tables: %s", ", ".join(created) if created else "already there")
     return _component(aws, AWS, aws.name) if aws else Component(AWS, "external", settings.aws_port, None, None, None)
 
 
-def _start_app(settings: StackSettings, app: str, env: dict[str, str]) -> Component:
-    server = launch_app(app, settings.app_port(app), env, settings.logs_dir / f"{app}.log")
-    return _component(server, app, "uvicorn", "/health")
+def _start_app(settings: StackSettings, entry: Service) -> Component:
+    upstreams = {upstream.name: settings.app_url(upstream.name) for upstream in catalogue_upstreams()}
+    server = launch(entry, settings.app_port(entry.name), _platform(settings), upstreams=upstreams,
+                    settings=components.service_settings(entry), log_path=settings.logs_dir / f"{entry.name}.log")
+    return _component(server, entry.name, "uvicorn", entry.health_path)
 
 
 def up(settings: StackSettings) -> StackState:
@@ -77,9 +76,8 @@ def up(settings: StackSettings) -> StackState:
     try:
         running.append(_start_aws(settings))
         running.append(_redis(settings))
-        env = _apps_environment(settings)
-        for app in APPS:
-            running.append(_start_app(settings, app, env))
+        for entry in SERVICES:
+            running.append(_start_app(settings, entry))
         for component in running[2:]:
             _wait_healthy(component)
         prometheus = _prometheus(settings) if settings.with_prometheus else None
@@ -131,7 +129,7 @@ def _start_again(settings: StackSettings, component: Component) -> Component:
         if prometheus is None:
             raise ServerError("prometheus is not installed")
         return prometheus
-    return _start_app(settings, component.name, _apps_environment(settings))
+    return _start_app(settings, service(component.name))
 
 
 def _wait_healthy(component: Component, timeout: float = 60.0) -> None:

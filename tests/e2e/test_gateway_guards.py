@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ops.servers import free_port, start_app
+from ops.servers import free_port
 from tests.support.metrics import sample_value
 from tests.support.users import PASSWORD, registration
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -124,13 +125,10 @@ def test_a_success_clears_the_failures_against_that_same_name(start_gateway: Any
 
 
 def test_breaker_opens_when_an_upstream_stops_and_closes_when_it_returns(
-    start_gateway: Any, platform_env: dict[str, str], server_logs: Any
+    start_gateway: Any, start_service: Any
 ) -> None:
-    import os
-
     port = free_port()
-    env = {**os.environ, **platform_env, "INVENTORY_PRICE_FEED_ENABLED": "false"}
-    inventory = start_app("inventory", port, env, server_logs / "breaker-inventory.log")
+    inventory = start_service("inventory", port)
     gateway = start_gateway(GATEWAY_INVENTORY_URL=f"http://127.0.0.1:{port}", GATEWAY_BREAKER_FAILURE_THRESHOLD="3",
                             GATEWAY_BREAKER_COOLDOWN_SECONDS="1")
     with httpx.Client(base_url=gateway, timeout=10) as api:
@@ -141,7 +139,7 @@ def test_breaker_opens_when_an_upstream_stops_and_closes_when_it_returns(
         assert api.get("/api/v1/balance").status_code == 401, "other upstreams are unaffected"
         open_metrics = api.get("/metrics").text
 
-        inventory = start_app("inventory", port, env, server_logs / "breaker-inventory.log")
+        inventory = start_service("inventory", port)
         try:
             recovered = _poll_until_ok(api, "/api/v1/inventory/assets/BTC")
             closed_metrics = api.get("/metrics").text
@@ -163,16 +161,9 @@ def test_breaker_opens_when_an_upstream_stops_and_closes_when_it_returns(
                         to_state="closed") == 1
 
 
-def _poll_until_ok(api: httpx.Client, path: str, attempts: int = 100) -> httpx.Response:
-    import time
-
-    answer = api.get(path)
-    for _ in range(attempts):
-        if answer.status_code == 200:
-            break
-        time.sleep(0.1)
-        answer = api.get(path)
-    return answer
+def _poll_until_ok(api: httpx.Client, path: str) -> httpx.Response:
+    return wait_until(lambda: api.get(path), lambda answer: answer.status_code == 200, timeout=10,
+                      what=f"GET {path} to answer 200 again")
 
 
 def test_without_redis_public_routes_fail_open_and_private_ones_are_refused(start_gateway: Any) -> None:

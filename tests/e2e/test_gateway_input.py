@@ -60,6 +60,26 @@ def test_deeply_nested_json_is_400_and_the_connection_stays_usable(
     assert again.json()["current_balance"] == "100.00"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_json_in_another_encoding_than_utf8_is_400_not_a_parser_guess(gateway_url: str, encoding: str) -> None:
+    """Python's json guesses UTF-16 and UTF-32 from the bytes; a nesting check over the bytes did not see
+    these brackets, and a 1,000-deep body in UTF-16 once reached the parser (500)."""
+    body = ('{"username": "\u2200", "x": ' + "[" * 1000 + "]" * 1000 + "}").encode(encoding)
+    with RawConnection(port_of(gateway_url)) as connection:
+        answer = connection.request("POST", "/api/v1/auth/login", {"Content-Type": "application/json"}, body)
+    assert_gateway_refusal(answer, 400)
+    assert answer.json()["message"] == "Request body must be UTF-8 encoded JSON"
+
+
+def test_a_content_length_of_thousands_of_digits_is_not_a_500(gateway_url: str) -> None:
+    """Python refuses to read integers of over 4,300 digits; the length below is 2."""
+    with RawConnection(port_of(gateway_url)) as connection:
+        connection.send(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: " + b"0" * 5000 + b"2\r\n\r\n{}")
+        answer = connection.answer()
+    assert answer.status == 422, answer.body
+
+
 def test_a_body_declared_too_large_is_413_without_being_sent(gateway_url: str, trader: TestUser) -> None:
     with RawConnection(port_of(gateway_url)) as connection:
         connection.send(b"POST /api/v1/balance/deposit HTTP/1.1\r\nHost: 127.0.0.1\r\n"

@@ -11,9 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from apps.gateway.route_table import ROUTES
+from ops.tokens import mint
 from tests.support.market import listed_asset
-from tests.support.tokens import mint
 from tests.support.users import PASSWORD, registration
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -153,13 +154,12 @@ def test_request_id_is_returned_and_reaches_the_upstream_logs(api: httpx.Client,
     assert answer.headers["X-Request-ID"] == "e2e-trace-0001"
     generated = api.get("/api/v1/inventory/assets/ETH").headers["X-Request-ID"]
     assert len(generated) == 32
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+
+    def ids_logged() -> tuple[bool, bool]:
         log = (server_logs / "inventory.log").read_text()
-        if "e2e-trace-0001" in log and generated in log:
-            break
-        time.sleep(0.1)
-    assert "e2e-trace-0001" in log and generated in log
+        return "e2e-trace-0001" in log, generated in log
+
+    wait_until(ids_logged, all, timeout=5, what="the client's and the generated request id in the inventory log")
 
 
 def test_cors_for_configured_origins_only(api: httpx.Client) -> None:

@@ -14,9 +14,9 @@ import pytest
 
 from dashboards.expressions import panel_queries, resolve, rule_expressions
 from ops.demo.walkthrough import run
-from ops.servers import free_port
 from ops.stack import runner
-from ops.stack.config import APPS, StackSettings
+from ops.stack.config import StackSettings
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -25,10 +25,8 @@ TRAFFIC_SECONDS = 25
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackSettings]:
-    ports = {f"{app}_port": free_port() for app in APPS}
-    settings = StackSettings(run_dir=tmp_path_factory.mktemp("live"), aws_port=free_port(), redis_port=free_port(),
-                             prometheus_port=free_port(), aws_backend="dynamodb-local",
-                             redis_backend="redis-server", **ports)
+    settings = StackSettings.on_free_ports(tmp_path_factory.mktemp("live"), aws_backend="dynamodb-local",
+                                           redis_backend="redis-server")
     runner.up(settings)
     try:
         yield settings
@@ -43,7 +41,7 @@ def _steady_traffic(gateway: str, stop: threading.Event) -> None:
             api.get("/api/v1/inventory/assets?limit=5")
             api.get("/api/v1/inventory/assets/BTC")
             api.post("/api/v1/auth/login", json={"username": "nobody_here", "password": "Wr0ng!Password1"})
-            time.sleep(0.2)
+            time.sleep(0.2)  # a steady trickle, not a load test: the rates only need samples in every scrape
 
 
 def _query(prometheus: str, expr: str) -> dict[str, Any]:
@@ -55,30 +53,33 @@ def _query(prometheus: str, expr: str) -> dict[str, Any]:
 
 def _wait_for_rules(prometheus: str, timeout: float = 90) -> None:
     """Every rule group has been evaluated at least once (the slowest runs once a minute)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def rules_not_yet_evaluated_and_healthy() -> list[str] | None:
         groups = httpx.get(f"{prometheus}/api/v1/rules", timeout=10, trust_env=False).json()["data"]["groups"]
         rules = [rule for group in groups for rule in group["rules"]]
-        if rules and all(rule.get("lastEvaluation", "").startswith("20") and rule["health"] == "ok"
-                         for rule in rules):
-            return
-        time.sleep(2)
-    raise AssertionError(f"rules not all evaluated and healthy: {[r['name'] for r in rules if r['health'] != 'ok']}")
+        if not rules:
+            return None
+        return [rule["name"] for rule in rules
+                if not (rule.get("lastEvaluation", "").startswith("20") and rule["health"] == "ok")]
+
+    wait_until(rules_not_yet_evaluated_and_healthy, lambda pending: pending == [], timeout=timeout, every=2,
+               what="every rule evaluated and healthy")
 
 
 def _panels_without_data(prometheus: str, panels: list[Any], patience: float = 150) -> list[str]:
     """Queries every panel (an error fails at once); panels fed by the once-a-minute 30-day rules may
     need another evaluation after the first scrapes, so empty ones are asked again until ``patience``."""
-    deadline = time.monotonic() + patience
-    while True:
+
+    def empty_panels() -> list[str]:
         empty = []
         for query in panels:
             body = _query(prometheus, resolve(query.expr, rate_interval="1m", time_range="10m"))
             if not query.event_only and not body["data"]["result"]:
                 empty.append(f"{query.dashboard_uid} / {query.panel_title} / {query.ref_id}")
-        if not empty or time.monotonic() > deadline:
-            return empty
-        time.sleep(5)
+        return empty
+
+    return wait_until(empty_panels, lambda empty: not empty, timeout=patience, every=5,
+                      what="data in every panel (the last answer names the panels still empty)")
 
 
 def test_every_panel_and_rule_evaluates_against_live_data(stack: StackSettings) -> None:
@@ -88,7 +89,7 @@ def test_every_panel_and_rule_evaluates_against_live_data(stack: StackSettings) 
     traffic.start()
     try:
         run(stack.gateway_url, say=lambda line: None)
-        time.sleep(TRAFFIC_SECONDS)
+        time.sleep(TRAFFIC_SECONDS)  # traffic over several scrape intervals, so every rate has two samples
         _wait_for_rules(prometheus)
         panels = panel_queries()
         empty = _panels_without_data(prometheus, panels)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from apps.common.services import names
 from ops.demo.walkthrough import run
-from ops.servers import free_port, port_in_use
+from ops.servers import port_in_use
 from ops.stack import runner
-from ops.stack.config import APPS, StackSettings
+from ops.stack.config import StackSettings
 from ops.stack.state import StackState, alive
 from tests.support.listeners import listening_addresses
 
@@ -20,9 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _settings(run_dir: Path, **overrides: Any) -> StackSettings:
-    ports = {f"{app}_port": free_port() for app in APPS}
-    return StackSettings(run_dir=run_dir, aws_port=free_port(), redis_port=free_port(),
-                         prometheus_port=free_port(), **ports, **overrides)
+    return StackSettings.on_free_ports(run_dir, **overrides)
 
 
 def _up_walk_down(settings: StackSettings) -> tuple[StackState, list[str]]:
@@ -70,7 +69,7 @@ def test_stack_on_the_pip_only_fallbacks(tmp_path: Path) -> None:
     settings = _settings(tmp_path, aws_backend="moto", redis_backend="fakeredis", with_prometheus=False)
     state, _ = _up_walk_down(settings)
     assert {c.name: c.kind for c in state.components}.items() >= {"aws": "moto", "redis": "fakeredis"}.items()
-    assert {c.name for c in state.components} >= set(APPS)
+    assert {c.name for c in state.components} >= set(names())
     _nothing_left(state, settings)
 
 
@@ -80,11 +79,11 @@ def test_a_busy_port_is_a_clear_error_and_nothing_is_left_running(tmp_path: Path
     import socket
 
     with socket.socket() as blocker:
-        blocker.bind(("127.0.0.1", settings.gateway_port))
+        blocker.bind(("127.0.0.1", settings.app_port("gateway")))
         blocker.listen()
-        with pytest.raises(runner.StackError, match=f"port {settings.gateway_port} is already in use"):
+        with pytest.raises(runner.StackError, match=f"port {settings.app_port('gateway')} is already in use"):
             runner.up(settings)
     assert not settings.state_file.exists()
     time.sleep(3)  # long enough for any orphaned app to have bound its port
-    for port in (settings.aws_port, settings.redis_port, settings.auth_port, settings.insights_port):
+    for port in (settings.aws_port, settings.redis_port, settings.app_port("auth"), settings.app_port("insights")):
         assert not port_in_use(port), f"port {port} still served after the failed start"

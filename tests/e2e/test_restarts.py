@@ -11,23 +11,22 @@ import httpx
 import pytest
 
 from apps.common.models import dynamodb_connection
+from apps.common.services import names
 from apps.common.settings import PlatformSettings
-from ops.keys import local_platform_env
-from ops.servers import free_port
+from ops.launcher import LocalPlatform
 from ops.stack import runner
-from ops.stack.config import APPS, StackSettings
+from ops.stack.config import StackSettings
 from ops.tables import drop_tables, ensure_tables
 from tests.support.users import PASSWORD, TestUser, registration
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackSettings]:
-    ports = {f"{app}_port": free_port() for app in APPS}
-    settings = StackSettings(run_dir=tmp_path_factory.mktemp("restarts"), aws_port=free_port(),
-                             redis_port=free_port(), prometheus_port=free_port(), aws_backend="dynamodb-local",
-                             redis_backend="redis-server", with_prometheus=False, **ports)
+    settings = StackSettings.on_free_ports(tmp_path_factory.mktemp("restarts"), aws_backend="dynamodb-local",
+                                           redis_backend="redis-server", with_prometheus=False)
     runner.up(settings)
     yield settings
     assert runner.down(settings) == []
@@ -54,34 +53,28 @@ def log_in(api: httpx.Client, username: str) -> TestUser:
 def statuses_until_settled(api: httpx.Client, user: TestUser, seconds: float = 20.0) -> list[int]:
     """GET /balance until the answer is no longer 'retry' (503) or a connection error (-1)."""
     seen: list[int] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+
+    def statuses_so_far() -> list[int]:
         try:
-            status = api.get("/api/v1/balance", headers=user.headers).status_code
+            seen.append(api.get("/api/v1/balance", headers=user.headers).status_code)
         except httpx.TransportError:
-            status = -1
-        seen.append(status)
-        if status not in (503, -1):
-            break
-        time.sleep(0.1)
-    return seen
+            seen.append(-1)
+        return list(seen)
+
+    return wait_until(statuses_so_far, lambda statuses: statuses[-1] not in (503, -1), timeout=seconds,
+                      what="GET /balance to settle")
 
 
 def health_until(url: str, done: Callable[[httpx.Response], bool], seconds: float = 15.0) -> httpx.Response:
     """Health answers are remembered for a few seconds: ask until one shows the change."""
-    answer = httpx.get(url)
-    deadline = time.monotonic() + seconds
-    while not done(answer) and time.monotonic() < deadline:
-        time.sleep(0.2)
-        answer = httpx.get(url)
-    return answer
+    return wait_until(lambda: httpx.get(url), done, timeout=seconds, every=0.2, what=f"{url} to show the change")
 
 
 def restart_followed_by_status(stack: StackSettings, name: str, lose_data: bool = False) -> None:
     before = {row.component.name: row.component.pid for row in runner.status(stack)}
     restarted = runner.restart(stack, name, lose_data=lose_data)
     rows = {row.component.name: row for row in runner.status(stack)}
-    assert restarted.port == getattr(stack, f"{name}_port")
+    assert restarted.port == (stack.app_port(name) if name in names() else getattr(stack, f"{name}_port"))
     assert rows[name].component.pid == restarted.pid != before[name], "`make status` follows the new pid"
     assert rows[name].running
 
@@ -106,8 +99,7 @@ def test_a_revoked_token_stays_revoked_across_a_redis_restart(
 def test_losing_every_table_is_reported_and_never_answered_with_money(stack: StackSettings, api: httpx.Client) -> None:
     user = sign_up(api)
     assert api.post("/api/v1/balance/deposit", json={"amount": 250}, headers=user.headers).status_code == 201
-    dynamodb = dynamodb_connection(PlatformSettings.model_validate(
-        local_platform_env(stack.aws_port, stack.redis_port, stack.table_prefix, "unused")))
+    dynamodb = dynamodb_connection(LocalPlatform(stack.aws_port, stack.redis_port, stack.table_prefix).settings())
     drop_tables(dynamodb, stack.table_prefix)
 
     health = health_until(f"{stack.app_url('user')}/health", lambda answer: answer.status_code == 503)
@@ -135,6 +127,7 @@ def test_dynamodb_restarted_empty_gets_its_tables_and_old_tokens_stay_with_old_a
     assert api.post("/api/v1/balance/deposit", json={"amount": 100}, headers=old.headers).status_code == 201
 
     restart_followed_by_status(stack, "aws")
+    # waits out the documented window: each app trusts its last confirmation of an account this long
     time.sleep(PlatformSettings.model_fields["token_account_check_seconds"].default)
 
     assert api.get("/api/v1/balance", headers=old.headers).status_code == 401
@@ -163,10 +156,7 @@ def test_a_login_block_survives_a_redis_restart(stack: StackSettings, api: httpx
 
     restart_followed_by_status(stack, "redis")
 
-    answers = []
-    for _ in range(100):
-        answers.append(api.post("/api/v1/auth/login", json={"username": victim.username, "password": PASSWORD}))
-        if answers[-1].status_code != 503:
-            break
-        time.sleep(0.1)
-    assert answers[-1].status_code == 403 and answers[-1].json()["code"] == "AUTH_004"
+    right = {"username": victim.username, "password": PASSWORD}
+    answer = wait_until(lambda: api.post("/api/v1/auth/login", json=right), lambda login: login.status_code != 503,
+                        timeout=10, what="the login guard to answer again")
+    assert answer.status_code == 403 and answer.json()["code"] == "AUTH_004"

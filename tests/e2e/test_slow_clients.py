@@ -23,6 +23,7 @@ import pytest
 
 from ops.servers import REPO, ServerProcess, app_command, free_port, wait_healthy
 from tests.support.users import PASSWORD, registration
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -180,17 +181,20 @@ def test_connections_beyond_the_cap_are_closed_at_once_and_accepted_again_below_
 
 def _health_once_a_slot_frees(port: int, within: float) -> int:
     """The server notices the freed slot a moment after the client closes; until then new connections close."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+
+    def health_status() -> int | None:
         api = http.client.HTTPConnection("127.0.0.1", port, timeout=within)
         try:
             api.request("GET", "/health")
             return api.getresponse().status
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            time.sleep(0.05)
+            return None  # closed at once: no slot yet
         finally:
             api.close()
-    pytest.fail(f"no connection was served {within:.0f}s after one of {CAP} held connections closed")
+
+    status: int = wait_until(health_status, lambda answer: answer is not None, timeout=within, every=0.05,
+                             what=f"a connection served after one of {CAP} held connections closed")
+    return status
 
 
 def test_the_server_lifts_its_open_files_limit_so_the_cap_can_be_reached(platform_env: dict[str, str]) -> None:

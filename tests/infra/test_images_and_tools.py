@@ -71,8 +71,12 @@ def test_preview_and_deploy_explain_a_missing_cli(monkeypatch: pytest.MonkeyPatc
     assert "kind is not installed" in caplog.text
 
 
-def test_preview_passes_the_policy_pack() -> None:
-    cmd = pulumi_cli.command("/usr/bin/pulumi", "deploy", "prod", ["--diff"])
-    assert cmd[:4] == ["/usr/bin/pulumi", "up", "--stack", "prod"]
+@pytest.mark.parametrize(("action", "verb"), [("preview", "preview"), ("deploy", "up")])
+def test_preview_and_deploy_hand_the_policy_pack_to_the_pulumi_cli(action: str, verb: str) -> None:
+    """Only the command line: running the pack needs the pulumi CLI. The policies themselves are run against
+    every stack's resources in tests/infra/test_policies.py."""
+    cmd = pulumi_cli.command("/usr/bin/pulumi", action, "prod", ["--diff"])
+    assert cmd[:4] == ["/usr/bin/pulumi", verb, "--stack", "prod"]
     assert cmd[cmd.index("--policy-pack") + 1] == str(REPO / "platform_policy")
+    assert cmd[-1] == "--diff"
     assert (REPO / "platform_policy" / "PulumiPolicy.yaml").is_file()

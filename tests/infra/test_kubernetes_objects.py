@@ -8,20 +8,13 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from apps.auth.settings import AuthSettings
-from apps.common.services import DEFAULT_PORTS
+from apps.common.services import SERVICES, names, service, upstreams
 from apps.gateway.settings import GatewaySettings
-from apps.insights.settings import InsightsSettings
-from apps.inventory.settings import InventorySettings
-from apps.order.settings import OrderSettings
-from apps.user.settings import UserSettings
 from ops.offline import OfflineRun, PlannedResource
 
 pytestmark = pytest.mark.unit
 
 CUSTOM_RESOURCES = {"monitoring.coreos.com/v1": {"PrometheusRule", "ServiceMonitor"}}
-SETTINGS = {"auth": AuthSettings, "user": UserSettings, "inventory": InventorySettings, "order": OrderSettings,
-            "insights": InsightsSettings, "gateway": GatewaySettings}
 
 
 def kubernetes_objects(run: OfflineRun) -> list[PlannedResource]:
@@ -66,37 +59,33 @@ def containers(run: OfflineRun) -> dict[str, dict[str, Any]]:
             for c in manifest(d)["spec"]["template"]["spec"]["containers"] if d.name.endswith("-deployment")}
 
 
-def test_each_app_gets_the_settings_its_code_requires(run: OfflineRun) -> None:
-    """The Deployment's environment, secrets filled in, loads the app's real settings class."""
+SIGNING_KEY_FROM_THE_SECRET = "-----BEGIN PRIVATE KEY-----\n(from the Secret)\n-----END PRIVATE KEY-----"
+
+
+def test_each_app_gets_the_settings_its_code_requires(run: OfflineRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Deployment's environment, secrets filled in, loads the service's real settings class from the
+    environment, as the pod would."""
     apps = containers(run)
-    assert set(apps) == set(DEFAULT_PORTS)
+    assert set(apps) == set(names())
     for app, container in apps.items():
-        env = {e["name"]: e.get("value", f"from-secret-{e['name']}") for e in container["env"]}
-        if "AUTH_JWT_PRIVATE_KEY" in env:
-            env["AUTH_JWT_PRIVATE_KEY"] = None  # a Secret holds it; outside localstack the check below needs it
-        settings = SETTINGS[app].model_validate(_by_alias(SETTINGS[app], env))
+        entry = service(app)
+        with monkeypatch.context() as pod:
+            for variable in container["env"]:
+                pod.setenv(variable["name"], variable.get("value", f"from-secret-{variable['name']}"))
+            if entry.signs_tokens:
+                pod.setenv("AUTH_JWT_PRIVATE_KEY", SIGNING_KEY_FROM_THE_SECRET)
+            settings = entry.settings_class()()
         assert settings.environment == run.config["cnop:environment"]
         assert container["command"] == ["python", "-m", "apps.serve", app, "--host", "0.0.0.0",
-                                        "--port", str(DEFAULT_PORTS[app])]
-        assert container["ports"][0]["containerPort"] == DEFAULT_PORTS[app]
-    assert "AUTH_JWT_PRIVATE_KEY" in {e["name"] for e in apps["auth"]["env"]}
-    assert all("AUTH_JWT_PRIVATE_KEY" not in {e["name"] for e in c["env"]} for a, c in apps.items() if a != "auth")
-    gateway_env = {e["name"]: e.get("value") for e in apps["gateway"]["env"]}
-    for upstream in set(DEFAULT_PORTS) - {"gateway"}:
-        assert gateway_env[f"GATEWAY_{upstream.upper()}_URL"].endswith(f":{DEFAULT_PORTS[upstream]}")
-
-
-def _by_alias(settings_class: Any, env: dict[str, Any]) -> dict[str, Any]:
-    """Environment names to field names, as pydantic-settings would map them (validation alias or prefix)."""
-    prefix = settings_class.model_config.get("env_prefix", "")
-    values: dict[str, Any] = {}
-    for name, field in settings_class.model_fields.items():
-        key = field.validation_alias if isinstance(field.validation_alias, str) else f"{prefix}{name}".upper()
-        if key in env and env[key] is not None:
-            values[name] = env[key]
-        elif key == "AUTH_JWT_PRIVATE_KEY" and key in env:
-            values[name] = "-----BEGIN PRIVATE KEY-----\\n(from the Secret)\\n-----END PRIVATE KEY-----"
-    return values
+                                        "--port", str(entry.port)]
+        assert container["ports"][0]["containerPort"] == entry.port
+        if entry.public:
+            assert isinstance(settings, GatewaySettings)
+            assert {name: url.rsplit(":", 1)[1] for name, url in settings.upstreams.items()} == {
+                upstream.name: str(upstream.port) for upstream in upstreams()}
+    signers = {app for app, container in apps.items()
+               if "AUTH_JWT_PRIVATE_KEY" in {e["name"] for e in container["env"]}}
+    assert signers == {entry.name for entry in SERVICES if entry.signs_tokens} == {"auth"}
 
 
 def test_only_the_gateway_is_reachable_from_outside(run: OfflineRun) -> None:
@@ -119,4 +108,4 @@ def test_only_the_gateway_is_reachable_from_outside(run: OfflineRun) -> None:
     assert exposed == {"gateway"}
     apps_with_policy = {manifest(p)["metadata"]["name"] for p in
                         run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
-    assert set(DEFAULT_PORTS) <= apps_with_policy
+    assert set(names()) <= apps_with_policy

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from apps.common.services import DEFAULT_PORTS
+from apps.common.services import SERVICES, service
 from apps.common.tables import TABLES, TableDefinition
 from ops.offline import OfflineRun
-from stacks.services import SERVICES
 
 pytestmark = pytest.mark.unit
-
-REPO = Path(__file__).resolve().parents[2]
-
 
 def expected(definition: TableDefinition, prefix: str) -> dict[str, Any]:
     """The one definition in the provider's terms (what CreateTable gets, as the Pulumi inputs say it)."""
@@ -67,31 +61,14 @@ def test_apps_are_told_the_prefix_the_tables_have(run: OfflineRun) -> None:
     assert [{d.physical_name(prefix) for d in TABLES} for prefix in told] == [set(run.outputs["tableNames"].values())]
 
 
-def _declared_tables(app: str) -> set[str]:
-    """The table constants an app passes to ``create_service_app(tables=[...])`` in its main.py."""
-    tree = ast.parse((REPO / "apps" / app / "main.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg == "tables" and isinstance(node.value, ast.List):
-            return {element.id for element in node.value.elts if isinstance(element, ast.Name)}
-    return set()
-
-
-def test_each_apps_role_covers_exactly_the_tables_its_code_declares() -> None:
-    assert set(SERVICES) == set(DEFAULT_PORTS)
-    by_constant = {"USERS": "users", "ORDERS": "orders", "INVENTORY": "inventory"}
-    for app, needs in SERVICES.items():
-        declared = {by_constant[name] for name in _declared_tables(app)}
-        assert {t.logical_name for t in needs.tables} == declared, app
-
-
 def test_roles_are_scoped_to_the_apps_own_tables(runs: dict[str, OfflineRun]) -> None:
     for stack in ("dev", "prod"):
         policies = {p.name.removesuffix("-tables"): json.loads(p.inputs["policy"])
                     for p in runs[stack].of_type("aws:iam/rolePolicy:RolePolicy")}
-        assert set(policies) == {app for app, needs in SERVICES.items() if needs.tables}
+        assert set(policies) == {entry.name for entry in SERVICES if entry.tables}
         for app, document in policies.items():
             (tables,) = [s for s in document["Statement"] if s["Sid"] == "OwnTables"]
             names = {arn.split("table/")[1].split("/")[0] for arn in tables["Resource"]}
             prefix = f"cnop-{stack}-"
-            assert names == {t.physical_name(prefix) for t in SERVICES[app].tables}, app
+            assert names == {t.physical_name(prefix) for t in service(app).tables}, app
             assert not any(arn == "*" or arn.endswith("table/*") for arn in tables["Resource"])

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import pytest
 
-from ops.servers import ServerProcess, free_port, start_app
+from ops.servers import ServerProcess
 from tests.support.trading import cache_items, deposit, metric
 from tests.support.users import register_and_login
 
@@ -105,11 +103,8 @@ def fault_proxy(dynamodb_server: ServerProcess) -> Iterator[CacheFaultProxy]:
 
 
 @pytest.fixture(scope="module")
-def degraded_app(platform_env: dict[str, str], tables: Any, fault_proxy: CacheFaultProxy,
-                 server_logs: Path) -> Iterator[ServerProcess]:
-    env = {**os.environ, **platform_env, "AWS_ENDPOINT_URL": fault_proxy.url, "INSIGHTS_PROVIDER": "offline"}
-    env.pop("GOOGLE_GEMINI_API_KEY", None)
-    server = start_app("insights", free_port(), env, server_logs / "insights-degraded.log")
+def degraded_app(start_service: Any, fault_proxy: CacheFaultProxy) -> Iterator[ServerProcess]:
+    server: ServerProcess = start_service("insights", AWS_ENDPOINT_URL=fault_proxy.url, INSIGHTS_PROVIDER="offline")
     yield server
     server.stop()
 

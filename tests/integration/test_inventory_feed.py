@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from apps.inventory.price_sources import PriceSource, PriceSourceError, Simulate
 from apps.inventory.settings import InventorySettings
 from ops.servers import free_port
 from tests.conftest import app_settings
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -188,10 +188,8 @@ def test_app_runs_the_feed_and_stops_it_at_shutdown(tables: PlatformSettings, re
                             price_persist_every_ticks=1000)
     try:
         with TestClient(create_app(settings)) as client:
-            deadline = time.monotonic() + 60  # a bound against hanging, not a timing assertion
-            while _PUBLISHED not in client.get("/metrics").text:
-                assert time.monotonic() < deadline, "the price feed never published"
-                time.sleep(0.01)
+            wait_until(lambda: _PUBLISHED in client.get("/metrics").text, timeout=60, every=0.01,
+                       what="the price feed to publish")
             assert redis_client.get(PRICE_FEED_LEASE_KEY) is not None
         assert redis_client.get(PRICE_FEED_LEASE_KEY) is None
     finally:

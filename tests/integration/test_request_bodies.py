@@ -36,6 +36,13 @@ def test_json_nested_deeper_than_the_limit_is_400(user_app: Any, user: TestUser)
     assert balance_of(user_app, user) == "10.00"
 
 
+def test_json_that_is_not_utf8_is_400(user_app: Any, user: TestUser) -> None:
+    body = ('{"amount": 1, "x": ' + "[" * 100 + "]" * 100 + "}").encode("utf-16")
+    response = user_app.post("/balance/deposit", content=body, headers=user.headers)
+    assert refusal(response) == (400, "body_not_utf8")
+    assert balance_of(user_app, user) == "10.00"
+
+
 def test_a_body_declared_over_the_limit_is_413_before_it_is_read(
     user_app: Any, user: TestUser, platform_settings: PlatformSettings
 ) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from ops.servers import REPO, free_port
+from ops.servers import REPO
 from ops.stack import runner
-from ops.stack.config import APPS, StackSettings
+from ops.stack.config import StackSettings
 
 RUNNER_TIMEOUT_S = 240
 
@@ -46,8 +46,7 @@ def run_loadtest(args: list[str], reports: Path, env: dict[str, str]) -> RunnerR
 @pytest.fixture(scope="module")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackSettings, dict[str, str]]]:
     run_dir = tmp_path_factory.mktemp("load-stack")
-    ports: dict[str, Any] = {f"{name}_port": free_port() for name in (*APPS, "aws", "redis", "prometheus")}
-    settings = StackSettings(run_dir=run_dir, with_prometheus=False, **ports)
+    settings = StackSettings.on_free_ports(run_dir, with_prometheus=False)
     runner.up(settings)
     try:
         yield settings, stack_env(run_dir)

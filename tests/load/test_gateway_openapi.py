@@ -32,31 +32,31 @@ ORDERS: dict[str, Any] = {
 }
 USERS: dict[str, Any] = {"paths": {"/balance": {"get": _operation("Order", "balance")}},
          "components": {"schemas": {"Order": {"type": "integer"}, "Error": {"type": "string"}}}}
-ROUTES_UNDER_TEST = (RouteSpec("/api/v1/orders", ("GET", "POST"), "order", auth=True, group="trading"),
-                     RouteSpec("/api/v1/balance", ("GET",), "user", auth=True, group="default"),
-                     RouteSpec("/api/v1/portfolio", ("GET",), "user", auth=True, group="default"))
+ROUTES_UNDER_TEST = (RouteSpec("/api/v1/orders", ("GET", "POST"), "ledger", auth=True, group="trading"),
+                     RouteSpec("/api/v1/balance", ("GET",), "wallet", auth=True, group="default"),
+                     RouteSpec("/api/v1/portfolio", ("GET",), "wallet", auth=True, group="default"))
 
 
 def test_only_the_route_tables_routes_and_methods_appear_under_the_public_prefix() -> None:
-    merged = merge_documents({"order": ORDERS, "user": USERS}, ROUTES_UNDER_TEST, "api", "1")
+    merged = merge_documents({"ledger": ORDERS, "wallet": USERS}, ROUTES_UNDER_TEST, "api", "1")
     assert set(merged["paths"]) == {"/api/v1/orders", "/api/v1/balance", "/health", "/metrics", "/openapi.json"}
     assert set(merged["paths"]["/api/v1/orders"]) == {"get", "post"}, "methods the gateway does not forward"
-    assert merged["paths"]["/api/v1/orders"]["post"]["operationId"] == "order_create"
+    assert merged["paths"]["/api/v1/orders"]["post"]["operationId"] == "ledger_create"
     assert merged["components"]["securitySchemes"] == {"HTTPBearer": {"type": "http", "scheme": "bearer"}}
     assert {"429", "503"} <= set(merged["paths"]["/api/v1/balance"]["get"]["responses"])
 
 
 def test_a_schema_name_two_apps_use_differently_is_renamed_where_it_is_used() -> None:
-    merged = merge_documents({"order": ORDERS, "user": USERS}, ROUTES_UNDER_TEST, "api", "1")
+    merged = merge_documents({"ledger": ORDERS, "wallet": USERS}, ROUTES_UNDER_TEST, "api", "1")
     schemas = merged["components"]["schemas"]
-    assert schemas["OrderOrder"] == ORDERS["components"]["schemas"]["Order"]
-    assert schemas["UserOrder"] == {"type": "integer"}
-    assert schemas["OrderPage"]["items"] == _ref("OrderOrder"), "a schema referring to a renamed one follows it"
-    assert "Error" in schemas and "OrderError" not in schemas, "identical schemas are shared under their name"
+    assert schemas["LedgerOrder"] == ORDERS["components"]["schemas"]["Order"]
+    assert schemas["WalletOrder"] == {"type": "integer"}
+    assert schemas["LedgerPage"]["items"] == _ref("LedgerOrder"), "a schema referring to a renamed one follows it"
+    assert "Error" in schemas and "LedgerError" not in schemas, "identical schemas are shared under their name"
     body = merged["paths"]["/api/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert body == _ref("OrderOrder")
+    assert body == _ref("LedgerOrder")
     assert merged["paths"]["/api/v1/balance"]["get"]["requestBody"]["content"]["application/json"]["schema"] == \
-        _ref("UserOrder")
+        _ref("WalletOrder")
 
 
 def test_the_real_route_table_maps_every_route_to_an_upstream_path() -> None:
@@ -84,9 +84,9 @@ AUTH: dict[str, Any] = {"paths": {
     "components": {"schemas": {"ErrorBody": {"type": "object"}}}}
 INVENTORY: dict[str, Any] = {"paths": {"/inventory/assets/{asset_id}": {"get": {"responses": {
     "200": {"description": "ok"}, "404": _error("ErrorBody")}}}}}
-GATEWAY_ROUTES = (RouteSpec("/api/v1/auth/login", ("POST",), "auth", auth=False, group="login", login=True),
-                  RouteSpec("/api/v1/auth/profile", ("GET",), "auth", auth=True, group="default"),
-                  RouteSpec("/api/v1/inventory/assets/{asset_id}", ("GET",), "inventory", auth=False, group="public"))
+GATEWAY_ROUTES = (RouteSpec("/api/v1/auth/login", ("POST",), "accounts", auth=False, group="login", login=True),
+                  RouteSpec("/api/v1/auth/profile", ("GET",), "accounts", auth=True, group="default"),
+                  RouteSpec("/api/v1/inventory/assets/{asset_id}", ("GET",), "catalogue", auth=False, group="public"))
 
 
 def _responses(merged: dict[str, Any], path: str, method: str) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def _responses(merged: dict[str, Any], path: str, method: str) -> dict[str, Any]
 
 
 def test_the_gateway_lists_its_own_answers_where_it_can_give_them() -> None:
-    merged = merge_documents({"auth": AUTH, "inventory": INVENTORY}, GATEWAY_ROUTES, "api", "1")
+    merged = merge_documents({"accounts": AUTH, "catalogue": INVENTORY}, GATEWAY_ROUTES, "api", "1")
     login = _responses(merged, "/api/v1/auth/login", "post")
     profile = _responses(merged, "/api/v1/auth/profile", "get")
     asset = _responses(merged, "/api/v1/inventory/assets/{asset_id}", "get")
@@ -108,7 +108,7 @@ def test_the_gateway_lists_its_own_answers_where_it_can_give_them() -> None:
 
 
 def test_a_status_both_may_answer_accepts_either_body_and_requires_what_both_send() -> None:
-    merged = merge_documents({"auth": AUTH, "inventory": INVENTORY}, GATEWAY_ROUTES, "api", "1")
+    merged = merge_documents({"accounts": AUTH, "catalogue": INVENTORY}, GATEWAY_ROUTES, "api", "1")
     profile = _responses(merged, "/api/v1/auth/profile", "get")
     login = _responses(merged, "/api/v1/auth/login", "post")
     assert profile["401"]["content"]["application/json"]["schema"] == {
@@ -120,7 +120,7 @@ def test_a_status_both_may_answer_accepts_either_body_and_requires_what_both_sen
 
 
 def test_every_answer_names_the_headers_the_gateway_adds() -> None:
-    merged = merge_documents({"auth": AUTH, "inventory": INVENTORY}, GATEWAY_ROUTES, "api", "1")
+    merged = merge_documents({"accounts": AUTH, "catalogue": INVENTORY}, GATEWAY_ROUTES, "api", "1")
     rate_headers = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
     for path, operations in merged["paths"].items():
         for method, operation in operations.items():
@@ -133,7 +133,7 @@ def test_every_answer_names_the_headers_the_gateway_adds() -> None:
 
 
 def test_the_gateways_own_operations_say_what_they_answer() -> None:
-    merged = merge_documents({"auth": AUTH, "inventory": INVENTORY}, GATEWAY_ROUTES, "api", "1")
+    merged = merge_documents({"accounts": AUTH, "catalogue": INVENTORY}, GATEWAY_ROUTES, "api", "1")
     assert set(_responses(merged, "/metrics", "get")["200"]["content"]) == {"text/plain"}
     assert _responses(merged, "/health", "get")["200"]["content"]["application/json"]["schema"]["required"] == [
         "status", "service", "checks"]

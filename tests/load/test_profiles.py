@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from apps.gateway.settings import GatewaySettings
 from ops.loadtest.profiles import (
     GatewayOverrides,
     Profile,
@@ -53,10 +53,9 @@ def test_an_invalid_profiles_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_gateway_overrides_become_gateway_settings_and_merge_over_the_defaults() -> None:
     overrides = GatewayOverrides(settings={"rate_limits": {"public": {"limit": 20, "period_seconds": 10}},
                                            "login_max_failures": 5, "trusted_proxies": ["127.0.0.1/32"]})
-    env = overrides.env()
-    assert json.loads(env["GATEWAY_RATE_LIMITS"]) == {"public": {"limit": 20, "period_seconds": 10}}
-    assert env["GATEWAY_LOGIN_MAX_FAILURES"] == "5"
-    assert json.loads(env["GATEWAY_TRUSTED_PROXIES"]) == ["127.0.0.1/32"]
+    settings = GatewaySettings(**overrides.settings)
+    assert settings.rule_for("public").limit == 20 and settings.login_max_failures == 5
+    assert settings.trusted_proxies == ["127.0.0.1/32"]
     in_force = overrides.in_force()
     assert in_force["rate_limits"]["public"] == {"limit": 20, "period_seconds": 10}
     assert in_force["rate_limits"]["default"]["limit"] == 6000, "groups not overridden keep their default"

@@ -87,9 +87,11 @@ def test_the_security_run_holds_every_verdict(tmp_path: Path) -> None:
                     "it recovered: reads succeed after the upstream came back, with no 5xx since",
                     "no 5xx outside the deliberate breaker period",
                     "schemathesis against the gateway's OpenAPI finds no 5xx",
-                    "JSON nested 1,000 deep is 400 SVC_001 on every POST route, the connection stays usable",
+                    "JSON nested 1,000 deep (UTF-8 or UTF-16) is 400 SVC_001 on every POST route, the connection "
+                    "stays usable",
                     "bodies over the limit are 413 before they are read whole; a body on a GET is 400",
                     "a good login to another account does not clear the failures against a victim",
+                    "a burst of concurrent guesses gets no more password checks than the limit",
                     "dot segments and trailing slashes are 404, never forwarded or redirected",
                     "a revoked token stays revoked when Redis restarts without its data",
                     "money invariants over every account"):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from dashboards.build import BOARDS, dashboard_models, render, to_json
 from dashboards.config import CONFIG
-from dashboards.configmaps import dashboard_configmaps
 from dashboards.expressions import panel_queries
 from dashboards.file_provisioning import dashboards_file, datasources_file
 from dashboards.generate import expected_files, stale_files
@@ -86,17 +84,6 @@ def test_event_only_panels_are_the_documented_failure_views() -> None:
         "DynamoDB errors by operation",
         "Redis errors by operation",
     }
-
-
-def test_configmaps_are_ready_for_grafanas_dashboard_sidecar() -> None:
-    configmaps = dashboard_configmaps()
-    assert {c["name"] for c in configmaps} == {f"grafana-dashboard-{uid}" for uid in STABLE_UIDS}
-    for configmap in configmaps:
-        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", configmap["name"]) and len(configmap["name"]) <= 63
-        assert configmap["labels"] == {"grafana_dashboard": "1"}
-        (key, text), = configmap["data"].items()
-        assert key == f"{json.loads(text)['uid']}.json"
-        assert len(text.encode()) < 1024 * 1024
 
 
 def test_file_provisioning_points_at_the_generated_dashboards_and_the_shared_datasource() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.monitoring.promql_support import catalogued_metrics, metric_names
+from tests.monitoring.promql_support import catalogued_metrics, metric_names, promtool
 
 pytestmark = pytest.mark.unit
 
@@ -24,3 +26,24 @@ def test_the_catalogue_is_read_with_types() -> None:
     assert catalogue["http_request_duration_seconds"] == "histogram"
     assert catalogue["inventory_price_feed_last_publish_timestamp_seconds"] == "gauge"
     assert len(catalogue) >= 25
+
+
+@pytest.mark.parametrize("ci", ["true", "1", "TRUE"])
+def test_a_missing_promtool_fails_the_rule_tests_in_ci(ci: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="CI runs the rule tests"):
+        promtool()
+
+
+@pytest.mark.parametrize("ci", [None, "", "false", "0"])
+def test_a_missing_promtool_skips_the_rule_tests_outside_ci(ci: str | None, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="promtool is not installed"):
+        promtool()

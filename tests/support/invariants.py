@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.common.models import AssetTransactionItem, BalanceTransactionItem
+from apps.common.models import BalanceTransactionItem
 from apps.common.money import ZERO
 from ops.ledger_audit import account_snapshot, find_problems
 
@@ -12,13 +12,6 @@ from ops.ledger_audit import account_snapshot, find_problems
 def ledger_sum(username: str) -> Decimal:
     records = BalanceTransactionItem.query(BalanceTransactionItem.ledger_for(username), consistent_read=True)
     return sum((record.amount for record in records), ZERO)
-
-
-def holding_sum(username: str, asset_id: str) -> Decimal:
-    records = AssetTransactionItem.query(
-        AssetTransactionItem.ledger_for(username, asset_id), consistent_read=True
-    )
-    return sum((r.quantity if r.transaction_type == "BUY" else -r.quantity for r in records), ZERO)
 
 
 def assert_account_consistent(username: str, asset_ids: list[str]) -> None:

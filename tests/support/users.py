@@ -1,59 +1,23 @@
-"""Registering and logging in test users through the auth app."""
+"""Test users: the one registration and sign-up of ``ops.accounts``, and birth dates of a given age."""
 
 from __future__ import annotations
 
-import itertools
-import os
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import jwt
+from ops.accounts import PASSWORD, Account, registration, sign_up, unique_username
 
-PASSWORD = "Str0ng!Passw0rd"
-_counter = itertools.count()
-
-
-def unique_username(prefix: str = "user") -> str:
-    return f"{prefix}_{os.getpid()}_{next(_counter)}_{os.urandom(3).hex()}"[:30]
+__all__ = ["PASSWORD", "TestUser", "register_and_login", "registration", "unique_username", "years_ago"]
 
 
-def registration(username: str | None = None, **fields: Any) -> dict[str, Any]:
-    username = username or unique_username()
-    return {
-        "username": username,
-        "email": f"{username}@example.com",
-        "password": PASSWORD,
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        **fields,
-    }
-
-
-@dataclass
-class TestUser:
+class TestUser(Account):
     __test__ = False  # not a pytest test class
-
-    username: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    @property
-    def user_id(self) -> str:
-        """The account's id, as its token carries it."""
-        return str(jwt.decode(self.token, options={"verify_signature": False})["uid"])
 
 
 def register_and_login(auth: Any, username: str | None = None) -> TestUser:
-    body = registration(username)
-    created = auth.post("/auth/register", json=body)
-    assert created.status_code == 201, created.text
-    login = auth.post("/auth/login", json={"username": body["username"], "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    return TestUser(body["username"].lower(), login.json()["access_token"])
+    """Through the auth app itself (a TestClient or a client of its process)."""
+    account = sign_up(auth, registration(username))
+    return TestUser(account.username, account.token)
 
 
 def years_ago(years: int, days: int = 0) -> str:

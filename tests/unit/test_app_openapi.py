@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from apps.common.bodies import BODY_METHODS
 from apps.common.errors import Unprocessable, install_error_handlers
 from apps.common.openapi import ErrorBody, UnprocessableBody, ValidationFailure
-from apps.common.services import DEFAULT_PORTS
+from apps.common.services import upstreams
 from apps.gateway.route_table import ROUTES, RouteSpec, upstream_path
 
 pytestmark = pytest.mark.unit
@@ -24,8 +24,7 @@ REF = "#/components/schemas/"
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, dict[str, Any]]:
-    apps = [name for name in DEFAULT_PORTS if name != "gateway"]
-    return {name: import_module(f"apps.{name}.main").create_app().openapi() for name in apps}
+    return {entry.name: import_module(f"apps.{entry.name}.main").create_app().openapi() for entry in upstreams()}
 
 
 def _public_operations(documents: dict[str, dict[str, Any]]) -> Iterator[tuple[RouteSpec, str, dict[str, Any]]]:

@@ -50,8 +50,8 @@ def test_distribution_of_one_to_hundred() -> None:
 
 
 def test_server_timings_reads_every_metric_duration() -> None:
-    header = 'gateway;dur=11.5, user;desc="handler";dur=7.25, cache;desc=hit, db;dur=bad'
-    assert server_timings(header) == {"gateway": 11.5, "user": 7.25}
+    header = 'edge;dur=11.5, app;desc="handler";dur=7.25, cache;desc=hit, db;dur=bad'
+    assert server_timings(header) == {"edge": 11.5, "app": 7.25}
     assert server_timings(None) == {}
 
 

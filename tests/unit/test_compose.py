@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from apps.common.services import DEFAULT_PORTS
-from apps.common.settings import PlatformSettings
-from apps.gateway.settings import GatewaySettings
+from apps.common.services import SERVICES, Service, upstreams
+from apps.gateway.settings import upstream_env_name
+from ops.envnames import all_env_names
 
 pytestmark = pytest.mark.unit
 
@@ -23,33 +23,31 @@ def services() -> dict[str, Any]:
     return compose["services"]  # type: ignore[no-any-return]
 
 
-def _known_env_names() -> set[str]:
-    names = {str(f.validation_alias) for f in PlatformSettings.model_fields.values() if f.validation_alias}
-    gateway_only = set(GatewaySettings.model_fields) - set(PlatformSettings.model_fields)
-    names |= {f"GATEWAY_{name.upper()}" for name in gateway_only}
-    return names | {"GOOGLE_GEMINI_API_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+def test_the_compose_file_runs_exactly_the_services_of_the_catalogue(services: dict[str, Any]) -> None:
+    apps = {name for name, spec in services.items() if spec.get("image") == "cnop-apps:local" and "command" in spec
+            and spec["command"][:3] == ["python", "-m", "apps.serve"]}
+    assert apps == {entry.name for entry in SERVICES}
 
 
-@pytest.mark.parametrize("app", sorted(DEFAULT_PORTS))
-def test_every_app_runs_from_the_one_image_on_its_default_port(services: dict[str, Any], app: str) -> None:
-    assert services[app]["command"] == ["python", "-m", "apps.serve", app, "--host", "0.0.0.0",
-                                        "--port", str(DEFAULT_PORTS[app])]
-    assert services[app]["image"] == "cnop-apps:local"
-    for name in services[app]["environment"]:
-        assert name in _known_env_names(), f"{app}: {name} is read by no settings class"
+@pytest.mark.parametrize("entry", SERVICES, ids=lambda entry: entry.name)
+def test_every_app_runs_from_the_one_image_on_its_catalogue_port(services: dict[str, Any], entry: Service) -> None:
+    assert services[entry.name]["command"] == ["python", "-m", "apps.serve", entry.name, "--host", "0.0.0.0",
+                                               "--port", str(entry.port)]
+    assert services[entry.name]["image"] == "cnop-apps:local"
+    for name in services[entry.name]["environment"]:
+        assert name in all_env_names(), f"{entry.name}: {name} is read by no settings class"
 
 
 def test_gateway_points_at_every_upstream(services: dict[str, Any]) -> None:
     env = services["gateway"]["environment"]
-    for app, port in DEFAULT_PORTS.items():
-        if app != "gateway":
-            assert env[f"GATEWAY_{app.upper()}_URL"] == f"http://{app}:{port}"
+    for upstream in upstreams():
+        assert env[upstream_env_name(upstream.name)] == f"http://{upstream.name}:{upstream.port}"
 
 
 def test_prometheus_scrapes_every_app_and_grafana_gets_the_provisioning(services: dict[str, Any]) -> None:
     config = yaml.safe_load((REPO / "deploy" / "compose" / "prometheus.yml").read_text())
     targets = {job["job_name"]: job["static_configs"][0]["targets"][0] for job in config["scrape_configs"]}
-    assert targets == {app: f"{app}:{port}" for app, port in DEFAULT_PORTS.items()}
+    assert targets == {entry.name: f"{entry.name}:{entry.port}" for entry in SERVICES}
     mounts = " ".join(services["grafana"]["volumes"])
     assert "./dashboards/provisioning:/etc/grafana/provisioning" in mounts
     assert "./dashboards/generated:/var/lib/grafana/dashboards/cnop" in mounts
