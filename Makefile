@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup test test-fast lint bench clean up down restart status logs demo
+.PHONY: setup test test-unit test-integration test-e2e lint bench clean up down restart status logs demo
 
 setup:
 	@$(PYTHON) ops/bootstrap.py
@@ -11,8 +11,15 @@ setup:
 test: setup lint
 	@$(PY) -m pytest -q
 
-test-fast: setup
-	@$(PY) -m pytest -q -m "unit"
+# One tier at a time, by what the tests need (tests/<tier>/): nothing, DynamoDB Local + Redis, processes.
+test-unit: setup
+	@$(PY) -m pytest -q tests/unit
+
+test-integration: setup
+	@$(PY) -m pytest -q tests/integration
+
+test-e2e: setup
+	@$(PY) -m pytest -q tests/e2e
 
 lint: setup
 	@$(PY) -m ruff check --quiet apps ops tests dashboards loadtests stacks platform platform_policy

@@ -24,6 +24,18 @@ from ops.servers import ServerProcess, free_port, start_dynamodb_local, start_re
 from ops.tables import ensure_tables
 
 TABLE_PREFIX = "test-"
+TIERS = ("unit", "integration", "e2e")
+"""Test folders by what their tests need: nothing; DynamoDB Local and redis-server; whole processes."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its folder's tier, so ``-m unit`` and ``tests/unit`` select the same tests."""
+    tests = Path(__file__).parent
+    for item in items:
+        tier = item.path.relative_to(tests).parts[0]
+        if tier not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live under one of {', '.join(TIERS)}/")
+        item.add_marker(tier)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 Everything that needs the list derives it from here: each app's tables, the gateway's upstreams, the
 launcher and the local stack (ports, start order, Prometheus jobs), the bench and load-test stacks, the
 test fixtures, the Pulumi program (one AppService per entry, its role scoped to the entry's tables), the
-dashboards' job selectors and the compose file's check. ``tests/unit/test_catalogue.py`` fails when any
+dashboards' job selectors and the compose file's check. ``tests/unit/apps/test_catalogue.py`` fails when any
 other module spells a list of services by hand.
 """
 

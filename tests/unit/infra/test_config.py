@@ -1,0 +1,196 @@
+"""The stack config is a model: every stack file loads whole; a bad value stops the program with one line naming
+the stack file and the key as the file spells it, before any resource is declared."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import runpy
+from collections.abc import Callable, Mapping
+from ipaddress import IPv4Network
+from typing import Any, TypeVar
+
+import pulumi
+import pytest
+import yaml
+from cnop_platform.appservice import AppServiceArgs
+from cnop_platform.images import UnpinnedImageError, check_pinned
+from cnop_platform.local_cache import LocalCacheArgs
+from pulumi.runtime.mocks import MockMonitor
+from pydantic import ValidationError
+
+from apps.common.services import names
+from apps.common.tables import default_table_prefix
+from ops.offline import PROJECT, STACK_NAMES, STACKS, OfflineRun, own_event_loop, run_offline, stack_config
+from ops.offline_mocks import PlanMocks
+from stacks.config import ClusterConfig, ConfigError, StackConfig, describe, load
+
+T = TypeVar("T")
+
+
+def under_engine(stack: str, overrides: Mapping[str, Any], body: Callable[[], T]) -> tuple[T, dict[str, object]]:
+    """``body``'s result under Pulumi's test engine set up for ``stack`` (its file, with ``overrides`` on top),
+    and every resource registered meanwhile."""
+    def run() -> tuple[T, dict[str, object]]:
+        config, secret_keys = stack_config(stack, overrides)
+        pulumi.runtime.set_all_config(config, secret_keys)
+        monitor = MockMonitor(PlanMocks(region="us-east-1"))
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        results: list[T] = []
+
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]
+        def settled() -> None:
+            results.append(body())
+
+        settled()
+        return results[0], dict(monitor.resources)
+
+    with own_event_loop():
+        return contextvars.Context().run(run)
+
+
+def run_main() -> str:
+    """The real program, ``stacks/__main__.py``, expected to stop on its config: the error's message."""
+    try:
+        runpy.run_path(str(STACKS / "__main__.py"), run_name="__main__")
+    except ConfigError as exc:
+        return str(exc)
+    raise AssertionError("the program ran to the end: the value was accepted")
+
+
+def section(stack: str, key: str, **changes: Any) -> dict[str, Any]:
+    """``key``'s object from the stack file with ``changes``: one bad value among good ones."""
+    config, _ = stack_config(stack)
+    return {key: {**json.loads(config.get(key, "{}")), **changes}}
+
+
+APPS = ", ".join(names())
+REFUSALS: list[tuple[str, dict[str, Any], str]] = [
+    # unknown keys, at the top and nested
+    ("dev", {"cnop:clusterName": "cnop"}, "cnop:clusterName: Extra inputs are not permitted"),
+    ("prod", section("prod", "cnop:cluster", nodeCout=3), "cnop:cluster.nodeCout: Extra inputs are not permitted"),
+    ("prod", section("prod", "cnop:apps", env={"gatewy": {"GATEWAY_X": "1"}}),
+     f"cnop:apps.env.gatewy: 'gatewy' is not an app; the apps are {APPS}"),
+    ("prod", section("prod", "cnop:apps", env={"gateway": {"cors": "x"}}),
+     "cnop:apps.env.gateway.cors: 'cors' is not an environment variable name"),
+    # wrong types
+    ("dev", section("dev", "cnop:cluster", nodeCount="three"),
+     "cnop:cluster.nodeCount: Input should be a valid integer"),
+    ("prod", section("prod", "cnop:database", deletionProtection="yes"),
+     "cnop:database.deletionProtection: Input should be a valid boolean"),
+    ("dev", {"cnop:monitoring": "78.2.1"},
+     "cnop:monitoring: Input should be a valid dictionary or instance of MonitoringConfig"),
+    ("prod", section("prod", "cnop:apps", cpuLimit=2), "cnop:apps.cpuLimit: Input should be a valid string"),
+    # counts out of range
+    ("prod", section("prod", "cnop:cluster", nodeCount=-1), "cnop:cluster.nodeCount: Input should be greater than 0"),
+    ("dev", section("dev", "cnop:apps", minReplicas=0), "cnop:apps.minReplicas: Input should be greater than 0"),
+    ("prod", section("prod", "cnop:cache", snapshotRetentionDays=-1),
+     "cnop:cache.snapshotRetentionDays: Input should be greater than or equal to 0"),
+    ("localstack", section("localstack", "cnop:apps", gatewayNodePort=80),
+     "cnop:apps.gatewayNodePort: Input should be greater than or equal to 30000"),
+    # addresses
+    ("prod", section("prod", "cnop:network", cidrBlock="10.50.0.0/33"),
+     "cnop:network.cidrBlock: Input is not a valid IPv4 network"),
+    ("prod", section("prod", "cnop:cluster", apiAllowedCidrs=["203.0.113.0/24", "203.0.113.7/24"]),
+     "cnop:cluster.apiAllowedCidrs[1]: Input is not a valid IPv4 network"),
+    ("dev", {"aws:region": "us-east"}, "aws:region: 'us-east' is not an AWS region such as us-east-1"),
+    # choices and formats
+    ("dev", {"cnop:environment": "staging"}, "cnop:environment: Input should be 'localstack', 'dev' or 'prod'"),
+    ("dev", section("dev", "cnop:cluster", kind="gke"), "cnop:cluster.kind: Input should be 'eks' or 'kind'"),
+    ("prod", section("prod", "cnop:apps", gatewayServiceType="Ingress"),
+     "cnop:apps.gatewayServiceType: Input should be 'ClusterIP', 'NodePort' or 'LoadBalancer'"),
+    ("prod", section("prod", "cnop:apps", cpuRequest="250 m"),
+     "cnop:apps.cpuRequest: '250 m' is not a Kubernetes CPU quantity such as 250m or 2"),
+    ("prod", section("prod", "cnop:apps", memoryLimit="1GB"),
+     "cnop:apps.memoryLimit: '1GB' is not a Kubernetes memory quantity such as 512Mi or 1Gi"),
+    ("dev", section("dev", "cnop:monitoring", prometheusRetention="7 days"),
+     "cnop:monitoring.prometheusRetention: '7 days' is not a Prometheus duration such as 15d"),
+    ("dev", section("dev", "cnop:images", tag="latest"),
+     "cnop:images.tag: image tag 'latest' is not an exact version tag"),
+    ("dev", section("dev", "cnop:images", digest="sha256:abc"),
+     "cnop:images.digest: image digest 'sha256:abc' is not sha256:<64 hex>"),
+    ("localstack", section("localstack", "cnop:cache", image="redis"), "cnop:cache.image: 'redis' names no tag"),
+    # rules over several values: the key named is the one to change
+    ("prod", section("prod", "cnop:apps", minReplicas=7), "cnop:apps.minReplicas: 7 exceeds maxReplicas 6"),
+    ("dev", section("dev", "cnop:apps", gatewayNodePort=30080),
+     "cnop:apps.gatewayNodePort: needs gatewayServiceType NodePort"),
+    ("dev", section("dev", "cnop:network", availabilityZones=["us-east-1a"]),
+     "cnop:network.availabilityZones: EKS needs subnets in at least two zones"),
+    ("dev", section("dev", "cnop:network", availabilityZones=["us-east-1a", "us-west-2a"]),
+     "cnop:network.availabilityZones: ['us-west-2a'] are not in aws:region us-east-1"),
+    ("dev", section("dev", "cnop:network", cidrBlock="10.40.0.0/24"),
+     "cnop:network.cidrBlock: 10.40.0.0/24 is too small for 2 zones of /20 subnets"),
+    ("localstack", section("localstack", "cnop:cache", kind="elasticache"),
+     "cnop:cache.kind: a Kind cluster has no VPC for ElastiCache: use in-cluster"),
+    ("localstack", section("localstack", "cnop:images", build=True),
+     "cnop:images.build: builds push to ECR; Kind loads a local image (make kind-load)"),
+    ("localstack", section("localstack", "cnop:cache", multiAz=True),
+     "cnop:cache.multiAz: needs cache.kind elasticache"),
+    # every problem at once, still one line
+    ("prod", section("prod", "cnop:cluster", nodeCount=0, instanceType="big"),
+     "cnop:cluster.nodeCount: Input should be greater than 0; "
+     "cnop:cluster.instanceType: 'big' is not an EC2 instance type such as t3.large"),
+]
+
+
+@pytest.mark.parametrize(("stack", "overrides", "problem"), REFUSALS, ids=[line for _, _, line in REFUSALS])
+def test_a_bad_value_is_one_line_naming_the_file_and_key_before_any_resource(
+    stack: str, overrides: dict[str, Any], problem: str
+) -> None:
+    message, registered = under_engine(stack, overrides, run_main)
+    assert message == f"Pulumi.{stack}.yaml: {problem}"
+    assert registered == {}
+
+
+def test_a_config_error_is_a_run_error_so_pulumi_prints_it_without_a_traceback() -> None:
+    assert issubclass(ConfigError, pulumi.RunError)
+
+
+def test_a_missing_section_is_named() -> None:
+    with pytest.raises(ValidationError) as failure:
+        StackConfig.model_validate({"environment": "dev", "region": "us-east-1", "kubernetesVersion": "1.33",
+                                    "cluster": {"kind": "eks"}, "cache": {"kind": "elasticache"},
+                                    "monitoring": {"chartVersion": "78.2.1"}})
+    assert describe(failure.value) == "cnop:images: Field required"
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_every_stack_file_loads_whole(stack: str) -> None:
+    config, _ = under_engine(stack, {}, load)
+    raw = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())["config"]
+    written = {key.removeprefix("cnop:"): value for key, value in raw.items() if key.startswith("cnop:")}
+    read = config.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert read == {**written, "region": raw["aws:region"]}
+    assert config.environment == stack and config.table_prefix == default_table_prefix(stack)
+
+
+def test_camel_case_keys_map_to_typed_fields() -> None:
+    cluster = ClusterConfig.model_validate({"kind": "eks", "apiAllowedCidrs": ["10.0.0.0/8"], "nodeCount": 3})
+    assert cluster.api_allowed_cidrs == (IPv4Network("10.0.0.0/8"),) and cluster.node_count == 3
+
+
+def test_values_a_stack_leaves_unset_are_the_components_defaults(runs: dict[str, OfflineRun]) -> None:
+    """Neither stack file sets the in-cluster Redis image or dev's resources: the components' Args decide."""
+    (redis,) = [d for d in runs["localstack"].of_type("kubernetes:apps/v1:Deployment") if d.name == "cache-redis"]
+    assert [c["image"] for c in redis.inputs["spec"]["template"]["spec"]["containers"]] == [LocalCacheArgs.image]
+    defaults = AppServiceArgs(service="x", namespace="x", image="x", port=1)
+    for deployment in runs["dev"].of_type("kubernetes:apps/v1:Deployment"):
+        (container,) = deployment.inputs["spec"]["template"]["spec"]["containers"]
+        assert container["resources"] == {"requests": {"cpu": defaults.cpu_request, "memory": defaults.memory_request},
+                                          "limits": {"cpu": defaults.cpu_limit, "memory": defaults.memory_limit}}
+
+
+def test_a_secret_gemini_key_reaches_only_insights(runs: dict[str, OfflineRun]) -> None:
+    run = run_offline("dev", {"cnop:geminiApiKey": {"secure": "AAABAEncrypted"}})
+    (secret,) = [s for s in run.of_type("kubernetes:core/v1:Secret") if s.name == "secrets-gemini"]
+    assert secret.secret_inputs["stringData"] == {"api-key": "offline-placeholder-for-cnop:geminiApiKey"}
+    readers = {d.name for d in run.of_type("kubernetes:apps/v1:Deployment")
+               if "GOOGLE_GEMINI_API_KEY" in str(d.inputs)}
+    assert readers == {"insights-deployment"}
+    assert not any(s.name == "secrets-gemini" for s in runs["dev"].of_type("kubernetes:core/v1:Secret"))
+
+
+@pytest.mark.parametrize(("tag", "digest"), [("latest", None), ("", None), ("1.0", "sha256:abc"), ("a b", None)])
+def test_unpinned_image_references_are_refused(tag: str, digest: str | None) -> None:
+    with pytest.raises(UnpinnedImageError):
+        check_pinned(tag, digest)
