@@ -3,54 +3,24 @@ still answers its last one does not cost that answer."""
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from ops.raw_http import RawConnection
-from ops.servers import free_port
+from tests.support.upstream_server import StandInUpstream
 
 WRITE_TIMEOUT = 1.0
 HEADER_TIMEOUT = 1.0
 UPSTREAM_DELAY = 2.5
 
 
-class SlowUpstream:
-    """An inventory stand-in on 127.0.0.1 that answers every request after ``UPSTREAM_DELAY`` seconds."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path != "/health":
-                    time.sleep(UPSTREAM_DELAY)
-                body = json.dumps({"status": "healthy"} if self.path == "/health" else {"data": []}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def slow_upstream() -> Iterator[SlowUpstream]:
-    upstream = SlowUpstream()
+def slow_upstream() -> Iterator[StandInUpstream]:
+    upstream = StandInUpstream(delay=UPSTREAM_DELAY)
     yield upstream
     upstream.stop()
 
@@ -86,7 +56,7 @@ def test_a_client_that_never_reads_its_answers_is_dropped(start_gateway: Any) ->
 
 
 def test_a_next_request_trickling_in_does_not_cost_the_answer_in_flight(
-    start_gateway: Any, slow_upstream: SlowUpstream
+    start_gateway: Any, slow_upstream: StandInUpstream
 ) -> None:
     gateway = start_gateway(SERVER_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT), GATEWAY_INVENTORY_URL=slow_upstream.url)
     with RawConnection(port_of(gateway), timeout=UPSTREAM_DELAY + 10) as connection:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -18,39 +16,17 @@ from apps.gateway.breaker import HALF_OPEN, OPEN, CircuitBreaker
 from apps.gateway.metrics import GatewayMetrics
 from apps.gateway.proxy import Upstream
 from apps.gateway.settings import GatewaySettings
-from ops.servers import free_port
 from tests.support.metrics import sample_value
+from tests.support.upstream_server import StandInUpstream
 from tests.support.waiting import wait_until
 
 
-class FlakyUpstream:
-    """A real HTTP server on 127.0.0.1: /health always 200, other paths 500 while ``failing``."""
+class FlakyUpstream(StandInUpstream):
+    """/health always 200, other paths 500 while ``failing``."""
 
     def __init__(self) -> None:
         self.failing = False
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status = 500 if owner.failing and self.path != "/health" else 200
-                body = json.dumps({"status": "healthy"} if self.path == "/health" else {"data": []}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(status=lambda: 500 if self.failing else 200)
 
 
 @pytest.fixture
