@@ -91,3 +91,9 @@ loadtest: setup
 
 security: setup
 	@$(PY) -m ops.loadtest security $(if $(HOST),--host $(HOST))
+
+# Fault validation (docs/chaos.md): a fresh stack under the chaos workload while loadtests/chaos.toml's faults
+# are injected into its processes; a breached verdict exits non-zero. SCENARIO=redis-kill runs one.
+.PHONY: chaos
+chaos: setup
+	@$(PY) -m ops.chaos $(if $(SCENARIO),--scenario $(SCENARIO))

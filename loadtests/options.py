@@ -36,6 +36,7 @@ def _add_options(parser: Any) -> None:
     parser.add_argument("--cnop-summary", default="", env_var="CNOP_LOADTEST_SUMMARY",
                         help="write the run's summary JSON here", **hidden)
     parser.add_argument("--cnop-evidence", default="", help="write security observations here", **hidden)
+    parser.add_argument("--cnop-journal", default="", help="write one line per request here (chaos runs)", **hidden)
     parser.add_argument("--cnop-signing-key", default="", help="PEM of the security slice's signing key",
                         **hidden)
     parser.add_argument("--cnop-allowed-host", default=LOOPBACK, env_var="CNOP_LOADTEST_ALLOWED_HOST",

@@ -3,9 +3,11 @@
 - per client, by target username: N failed logins (401) from one client within the window block the
   client (403). A successful login clears only the failures against the name that succeeded, so an
   attacker cannot wipe their guesses at a victim by logging in to an account of their own in between.
-- per client, attempts in flight: an attempt is reserved before it is forwarded, and refused (429) while
-  the client's failures plus its attempts still in flight reach N, so a burst of concurrent guesses gets
-  no more than N answers before the block (a reservation lapses by itself if the gateway dies with it).
+- per client and target name, attempts in flight: an attempt is reserved before it is forwarded, and
+  refused (429) while the client's failures plus its attempts at that name still in flight reach N, so a
+  burst of concurrent guesses at one account gets no more than N answers before the block, while logins of
+  different users behind one address are not held back (a reservation lapses by itself if the gateway
+  dies with it).
 - per username, across clients: M failures against one account (M > N; 0 turns it off) lock that account's
   logins (403) for the block period, whichever addresses the guesses come from. The trade-off is plain: an
   attacker can keep one account locked out; guessing it from many addresses is stopped.
@@ -71,8 +73,8 @@ def target_username(body: object) -> str:
     return name.lower()[:MAX_USERNAME_CHARS] if isinstance(name, str) else ""
 
 
-def in_flight_key(client: str) -> str:
-    return f"cnop:bruteforce:inflight:{client}"
+def in_flight_key(client: str, username: str) -> str:
+    return f"cnop:bruteforce:inflight:{client}:{username}"
 
 
 def name_failures_key(username: str) -> str:
@@ -110,7 +112,7 @@ class LoginGuard:
 
     async def reserve(self, client: str, username: str) -> Reservation:
         code, wait_ms = await self._reserve(
-            keys=[failure_key(client), in_flight_key(client), name_lock_key(username)],
+            keys=[failure_key(client), in_flight_key(client, username), name_lock_key(username)],
             args=[str(self.max_failures), str(IN_FLIGHT_SECONDS)])
         outcome = {1: "reserved", -1: "too_many_in_flight", -2: "account_locked"}[int(code)]
         return Reservation(outcome, max(1, -(-int(wait_ms) // 1000)) if outcome != "reserved" else 0)
@@ -118,16 +120,16 @@ class LoginGuard:
     async def failed(self, client: str, username: str) -> LoginFailure:
         """Counts a failed login against ``username``: releases the reservation, may block or lock."""
         blocked, locked = await self._failed(
-            keys=[in_flight_key(client), failure_key(client), block_key(client), name_failures_key(username),
-                  name_lock_key(username)],
+            keys=[in_flight_key(client, username), failure_key(client), block_key(client),
+                  name_failures_key(username), name_lock_key(username)],
             args=[username, str(self.window_seconds), str(self.max_failures), str(self.block_seconds),
                   str(self.max_failures_per_username)])
         return LoginFailure(bool(blocked), bool(locked))
 
     async def succeeded(self, client: str, username: str) -> None:
-        await self._succeeded(keys=[in_flight_key(client), failure_key(client), name_failures_key(username)],
-                              args=[username])
+        await self._succeeded(keys=[in_flight_key(client, username), failure_key(client),
+                                    name_failures_key(username)], args=[username])
 
-    async def released(self, client: str) -> None:
+    async def released(self, client: str, username: str) -> None:
         """An attempt that neither failed nor succeeded (refused input, upstream trouble)."""
-        await self._release(keys=[in_flight_key(client)])
+        await self._release(keys=[in_flight_key(client, username)])

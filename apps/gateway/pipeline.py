@@ -158,7 +158,7 @@ class Gateway:
             elif status == 200:
                 await self.login_guard.succeeded(client, username)
             else:
-                await self.login_guard.released(client)
+                await self.login_guard.released(client, username)
         except RedisError as exc:
             log.warning("brute-force guard unavailable: %s", type(exc).__name__)
 

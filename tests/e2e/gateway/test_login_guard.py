@@ -42,6 +42,20 @@ def test_a_burst_of_concurrent_guesses_gets_no_more_answers_than_the_limit(start
     assert (after.status_code, after.json()["code"]) == (403, "AUTH_004")
 
 
+def test_many_users_logging_in_at_once_behind_one_address_are_not_held_back(start_gateway: Any) -> None:
+    gateway = start_gateway(GATEWAY_TRUSTED_PROXIES='["127.0.0.1/32"]')
+    office = {"X-Forwarded-For": "203.0.113.91"}
+    accounts = [registration() for _ in range(10)]
+    with httpx.Client(base_url=gateway, timeout=30, limits=httpx.Limits(max_connections=20)) as api:
+        for account in accounts:
+            assert api.post("/api/v1/auth/register", json=account).status_code == 201
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            statuses = list(pool.map(lambda account: api.post(
+                "/api/v1/auth/login", json={"username": account["username"], "password": PASSWORD},
+                headers=office).status_code, accounts))
+    assert statuses == [200] * 10
+
+
 def test_guesses_at_one_account_from_many_addresses_lock_its_logins(start_gateway: Any) -> None:
     gateway = start_gateway(GATEWAY_TRUSTED_PROXIES='["127.0.0.1/32"]', GATEWAY_LOGIN_MAX_FAILURES_PER_USERNAME="6")
     victim, bystander = registration(), registration()
