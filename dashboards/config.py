@@ -19,6 +19,25 @@ def _job_regex(*jobs: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MonitoringJobs:
+    """Prometheus jobs of what watches the platform: the local stack names its scrape jobs after these, and
+    so must a cluster's ServiceMonitors and Probes."""
+
+    redis: str = "redis"
+    """prometheus-redis-exporter (locally) or the cluster's Redis exporter: the Redis server's own signals."""
+    probes: str = "probes"
+    """prometheus-blackbox-exporter's synthetic probes of the gateway's public routes."""
+    alertmanager: str = "alertmanager"
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.redis, self.probes, self.alertmanager)
+
+
+JOBS = MonitoringJobs()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Selectors:
     """Label matchers (without braces) that pick each app's series; Prometheus jobs are named after the apps."""
 
@@ -29,6 +48,9 @@ class Selectors:
     insights: str = 'job="insights"'
     slo_routes: str = 'route!~"/health|/metrics"'
     """Operational endpoints (probes and scrapes) are not user traffic and stay out of the SLOs."""
+    redis: str = f'job="{JOBS.redis}"'
+    probes: str = f'job="{JOBS.probes}"'
+    monitoring: str = _job_regex(*JOBS.all)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +137,40 @@ class Thresholds:
     dependency_error_ratio: float = 0.05
     dependency_errors_for: str = "5m"
     target_down_for: str = "5m"
+    redis_down_for: str = "1m"
+    redis_memory_ratio: float = 0.8
+    """Share of Redis' memory limit (``maxmemory``; the machine's memory where none is set) in use."""
+    redis_memory_for: str = "5m"
+    redis_evictions_window: str = "5m"
+    """Any key evicted in this window alerts: evicted revocations would let revoked tokens through."""
+    probe_success_ratio: float = 0.9
+    """Share of a public route's synthetic probes that must succeed..."""
+    probe_window: str = "5m"
+    """...over this window..."""
+    probe_failing_for: str = "2m"
+    """...below which, for this long, the route is reported unavailable."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Probes:
+    """How the blackbox exporter probes the gateway's public routes (``dashboards/probes.py``)."""
+
+    interval: str = "15s"
+    timeout: str = "5s"
+    sample_path_values: dict[str, str] = field(default_factory=lambda: {"asset_id": "BTC"})
+    """Values for a public route's path parameters: the probe reads a real catalogue entry."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notifications:
+    """How Alertmanager groups and repeats notifications; every field can be overridden for a test or a demo."""
+
+    group_by: tuple[str, ...] = ("environment", "alertname")
+    """One notification per alert and environment, listing every service it affects."""
+    group_wait: str = "30s"
+    group_interval: str = "5m"
+    page_repeat_interval: str = "1h"
+    ticket_repeat_interval: str = "12h"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +180,10 @@ class Grafana:
     prometheus_url: str = "http://prometheus:9090"
     """Where Grafana reaches Prometheus in the compose stack; ``make dashboards-provision`` can override it."""
     scrape_interval: str = "15s"
+    traces_datasource_uid: str = "cnop-tempo"
+    """Where an exemplar's ``trace_id`` leads: the Tempo datasource (deploy/compose, the cluster's Grafana)."""
+    exemplar_trace_label: str = "trace_id"
+    """The exemplar label the apps set (apps/common/metrics.py ``trace_exemplar``)."""
     folder_uid: str = "cnop"
     folder_title: str = "CNOP"
     tags: tuple[str, ...] = ("cnop", "generated")
@@ -144,10 +204,14 @@ class Config:
     )
     thresholds: Thresholds = field(default_factory=Thresholds)
     grafana: Grafana = field(default_factory=Grafana)
+    probes: Probes = field(default_factory=Probes)
+    notifications: Notifications = field(default_factory=Notifications)
     runbook_base_url: str = "https://github.com/cnop/cnop-toolkit/blob/main/docs/runbooks"
+    """A placeholder until the repository has its public home; clusters pass theirs from stack config
+    (``dashboards.rules.render.prometheus_rule_groups``, ``dashboards.alerting.alertmanager_config``)."""
 
-    def runbook_url(self, alert: str) -> str:
-        return f"{self.runbook_base_url}/{alert}.md"
+    def runbook_url(self, alert: str, base_url: str | None = None) -> str:
+        return f"{base_url or self.runbook_base_url}/{alert}.md"
 
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -16,7 +16,8 @@ from dashboards.promql import resolve
 from dashboards.rules.model import AlertingRule
 from dashboards.rules.render import rule_files
 
-__all__ = ["PanelQuery", "RuleExpression", "panel_queries", "resolve", "rule_expressions", "variable_queries"]
+__all__ = ["PanelQuery", "RuleExpression", "annotation_queries", "panel_queries", "resolve", "rule_expressions",
+           "variable_queries"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,9 @@ def variable_queries() -> dict[tuple[str, str], str]:
                 match = _LABEL_VALUES.match(variable["query"])
                 found[uid, variable["name"]] = match.group("selector") if match else variable["query"]
     return found
+
+
+def annotation_queries() -> dict[tuple[str, str], str]:
+    """(dashboard uid, annotation name) -> its PromQL expression (the deploy markers)."""
+    return {(uid, annotation["name"]): annotation["expr"] for uid, model in dashboard_models().items()
+            for annotation in model.get("annotations", {}).get("list", []) if annotation.get("expr")}

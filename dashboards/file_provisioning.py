@@ -24,7 +24,13 @@ def datasource_settings(prometheus_url: str = CONFIG.grafana.prometheus_url) -> 
         "type": "prometheus",
         "access": "proxy",
         "url": prometheus_url,
-        "jsonData": {"httpMethod": "POST", "timeInterval": CONFIG.grafana.scrape_interval},
+        "jsonData": {
+            "httpMethod": "POST",
+            "timeInterval": CONFIG.grafana.scrape_interval,
+            "exemplarTraceIdDestinations": [
+                {"name": CONFIG.grafana.exemplar_trace_label, "datasourceUid": CONFIG.grafana.traces_datasource_uid}
+            ],
+        },
     }
 
 

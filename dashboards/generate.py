@@ -1,16 +1,20 @@
-"""Every generated file (dashboard JSON, rule files, provisioning files), written or checked."""
+"""Every generated file (dashboard JSON, rule files, provisioning files, Alertmanager and blackbox exporter
+configurations), written or checked."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from dashboards.alerting import rendered_alerting_files
 from dashboards.build import GENERATED_DIR, rendered_dashboard_files
 from dashboards.file_provisioning import rendered_provisioning_files
+from dashboards.probes import rendered_probe_files
 from dashboards.rules.render import rendered_rule_files
 
 
 def expected_files() -> dict[Path, str]:
-    return {**rendered_dashboard_files(), **rendered_rule_files(), **rendered_provisioning_files()}
+    return {**rendered_dashboard_files(), **rendered_rule_files(), **rendered_provisioning_files(),
+            **rendered_alerting_files(), **rendered_probe_files()}
 
 
 def stale_files() -> list[Path]:

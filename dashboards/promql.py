@@ -22,6 +22,8 @@ class Query:
 
     expr: str
     legend: str = ""
+    exemplars: bool = False
+    """Draw the exemplars (trace ids) Prometheus stored with the histogram's samples, linking to the trace."""
 
 
 def series(metric: str, *matchers: str) -> str:

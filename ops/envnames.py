@@ -1,5 +1,5 @@
 """Every environment variable any app reads, from the settings classes themselves (one source of truth):
-the shared ones, each service's of the catalogue, and the HTTP server's."""
+the shared ones, each service's of the catalogue, the HTTP server's and tracing's."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from pydantic_settings import BaseSettings
 from apps.common.server_settings import ServerSettings
 from apps.common.services import SERVICES, upstreams
 from apps.common.settings import PlatformSettings
+from apps.common.tracing import TracingSettings
 from apps.gateway.settings import GatewaySettings, upstream_env_name
 
 
 def settings_classes() -> tuple[type[BaseSettings], ...]:
-    return (PlatformSettings, *(entry.settings_class() for entry in SERVICES), ServerSettings)
+    return (PlatformSettings, *(entry.settings_class() for entry in SERVICES), ServerSettings, TracingSettings)
 
 
 def env_name(settings_class: type[BaseSettings], field: str) -> str:

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings
 from apps.common.server_settings import ServerSettings
 from apps.common.services import Service
 from apps.common.settings import PlatformSettings
+from apps.common.tracing import TracingSettings
 from apps.gateway.settings import GatewaySettings, upstream_env_name
 from ops.envnames import env_name, env_names
 from ops.keys import KeyPair
@@ -95,11 +96,12 @@ def to_environment(settings_class: type[BaseSettings], values: Mapping[str, Any]
 
 def environment(entry: Service, platform: LocalPlatform, settings: Mapping[str, Any] | None = None,
                 upstreams: Mapping[str, str] | None = None, server: Mapping[str, Any] | None = None,
-                inherited: Mapping[str, str] = os.environ) -> dict[str, str]:
+                tracing: Mapping[str, Any] | None = None, inherited: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The whole environment of one service of the stack: ``settings`` by field of its settings class (the
-    shared ones included), ``server`` by field of ``ServerSettings``."""
+    shared ones included), ``server`` by field of ``ServerSettings``, ``tracing`` by field of ``TracingSettings``."""
     settings_class = entry.settings_class()
-    readable = {*OS_VARIABLES, *env_names(PlatformSettings), *env_names(settings_class), *env_names(ServerSettings)}
+    readable = {*OS_VARIABLES, *env_names(PlatformSettings), *env_names(settings_class), *env_names(ServerSettings),
+                *env_names(TracingSettings)}
     given = dict(settings or {})
     env = {name: value for name, value in inherited.items() if name in readable}
     for field in [field for field, value in given.items() if value is None]:
@@ -109,7 +111,8 @@ def environment(entry: Service, platform: LocalPlatform, settings: Mapping[str, 
     values = {**platform.shared_settings(), **given}
     if entry.signs_tokens:
         values["jwt_private_key"] = platform.keys.private_pem
-    env |= to_environment(settings_class, values) | to_environment(ServerSettings, server or {})
+    env |= (to_environment(settings_class, values) | to_environment(ServerSettings, server or {})
+            | to_environment(TracingSettings, tracing or {}))
     if entry.public:
         if upstreams is None:
             raise ValueError(f"{entry.name} is the public entry: it needs its upstreams' URLs")
@@ -120,19 +123,21 @@ def environment(entry: Service, platform: LocalPlatform, settings: Mapping[str, 
 
 def launch(entry: Service, port: int, platform: LocalPlatform, *, settings: Mapping[str, Any] | None = None,
            upstreams: Mapping[str, str] | None = None, server: Mapping[str, Any] | None = None,
-           log_path: Path | None = None) -> ServerProcess:
+           tracing: Mapping[str, Any] | None = None, log_path: Path | None = None) -> ServerProcess:
     """Starts one service on 127.0.0.1:``port`` without waiting for it (``wait_healthy`` does)."""
     refuse_busy_port(port, f"the {entry.name} app")
-    env = environment(entry, platform, settings, upstreams, server)
+    env = environment(entry, platform, settings, upstreams, server, tracing)
     return ServerProcess(entry.name, port, spawn(app_command(entry.name, port), log_path, cwd=REPO, env=env),
                          log_path)
 
 
 def start(entry: Service, port: int, platform: LocalPlatform, *, settings: Mapping[str, Any] | None = None,
           upstreams: Mapping[str, str] | None = None, server: Mapping[str, Any] | None = None,
-          log_path: Path | None = None, timeout: float = 60.0) -> ServerProcess:
+          tracing: Mapping[str, Any] | None = None, log_path: Path | None = None,
+          timeout: float = 60.0) -> ServerProcess:
     """``launch``, then wait until its health check answers 200."""
-    process = launch(entry, port, platform, settings=settings, upstreams=upstreams, server=server, log_path=log_path)
+    process = launch(entry, port, platform, settings=settings, upstreams=upstreams, server=server, tracing=tracing,
+                     log_path=log_path)
     try:
         return wait_healthy(process, timeout, entry.health_path)
     except BaseException:
@@ -148,7 +153,7 @@ class ServiceGroup:
         self.platform = platform
         self.logs = logs
         self.processes: dict[str, ServerProcess] = {}
-        self._launched: dict[str, tuple[Service, Mapping[str, Any], Mapping[str, Any]]] = {}
+        self._launched: dict[str, tuple[Service, Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]] = {}
         logs.mkdir(parents=True, exist_ok=True)
 
     def url(self, name: str) -> str:
@@ -156,20 +161,20 @@ class ServiceGroup:
 
     def upstream_urls(self) -> dict[str, str]:
         """The upstream services started under their own names (extra copies under other names are not)."""
-        return {name: self.url(name) for name, (entry, _, _) in self._launched.items()
+        return {name: self.url(name) for name, (entry, *_) in self._launched.items()
                 if not entry.public and name == entry.name}
 
     def launch(self, entry: Service, name: str | None = None, settings: Mapping[str, Any] | None = None,
                port: int | None = None, server: Mapping[str, Any] | None = None,
-               upstreams: Mapping[str, str] | None = None) -> ServerProcess:
+               upstreams: Mapping[str, str] | None = None, tracing: Mapping[str, Any] | None = None) -> ServerProcess:
         """Starts ``entry`` as ``name`` (default: its own); a public entry fronts the upstreams started so far
         (or those given)."""
         name = name or entry.name
         fronted = {**self.upstream_urls(), **(upstreams or {})} if entry.public else None
         process = launch(entry, port or free_port(), self.platform, settings=settings, upstreams=fronted,
-                         server=server, log_path=self.logs / f"{name}.log")
+                         server=server, tracing=tracing, log_path=self.logs / f"{name}.log")
         self.processes[name] = ServerProcess(name, process.port, process.process, process.log_path)
-        self._launched[name] = (entry, dict(settings or {}), dict(server or {}))
+        self._launched[name] = (entry, dict(settings or {}), dict(server or {}), dict(tracing or {}))
         return self.processes[name]
 
     def wait_healthy(self, timeout: float = 90.0) -> None:
@@ -182,9 +187,9 @@ class ServiceGroup:
 
     def restart(self, name: str, timeout: float = 60.0) -> ServerProcess:
         """Again on the same port with the same settings; returns once it is healthy."""
-        entry, settings, server = self._launched[name]
+        entry, settings, server, tracing = self._launched[name]
         self.stop(name)
-        process = self.launch(entry, name, settings, port=self.processes[name].port, server=server)
+        process = self.launch(entry, name, settings, port=self.processes[name].port, server=server, tracing=tracing)
         return wait_healthy(process, timeout, entry.health_path)
 
     def stop_all(self) -> None:

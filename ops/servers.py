@@ -1,4 +1,4 @@
-"""Local backing servers as real processes: DynamoDB Local or moto, redis-server or fakeredis.
+"""Local backing servers as real processes: DynamoDB Local or moto, redis-server or fakeredis, Alertmanager.
 
 Shared by the test fixtures and the local stack, so both start the same things the same way.
 """
@@ -180,6 +180,23 @@ def start_fakeredis(port: int, log_path: Path | None = None, timeout: float = 15
     process = spawn([sys.executable, "-c", code, str(port)], log_path)
     wait_until(lambda: port_in_use(port), timeout, "fakeredis server", process)
     return ServerProcess("fakeredis", port, process, log_path)
+
+
+def start_alertmanager(port: int, config_file: Path, data_dir: Path, log_path: Path | None = None,
+                       timeout: float = 15.0) -> ServerProcess:
+    """Debian's prometheus-alertmanager on 127.0.0.1 alone: no cluster gossip (it would listen on every
+    interface), its silences and notification log kept in ``data_dir``."""
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        raise ServerError("Alertmanager is missing: `apt-get install prometheus-alertmanager` (`make setup` as root)")
+    refuse_busy_port(port, "alertmanager")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [binary, f"--config.file={config_file}", f"--storage.path={data_dir}",
+           f"--web.listen-address=127.0.0.1:{port}", f"--web.external-url=http://127.0.0.1:{port}",
+           "--cluster.listen-address="]
+    process = spawn(cmd, log_path, cwd=data_dir)
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/-/ready"), timeout, "alertmanager", process)
+    return ServerProcess("alertmanager", port, process, log_path)
 
 
 def refuse_busy_port(port: int, what: str) -> None:

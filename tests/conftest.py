@@ -16,6 +16,7 @@ from apps.common.models import bind_models, dynamodb_connection
 from apps.common.server_settings import ServerSettings
 from apps.common.services import Service, public_entry, service, upstreams
 from apps.common.settings import PlatformSettings
+from apps.common.tracing import TracingSettings
 from apps.gateway.settings import upstream_env_name
 from ops.envnames import field_of
 from ops.keys import KeyPair
@@ -152,9 +153,9 @@ def insights_app(tables: PlatformSettings) -> Iterator[TestClient]:
 
 
 def by_settings_class(entry: Service, variables: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Variables as an operator would set them, sorted into the launcher's settings, server settings and
-    upstreams through the settings classes (a variable nothing reads is an error)."""
-    sorted_out: dict[str, dict[str, Any]] = {"settings": {}, "server": {}, "upstreams": {}}
+    """Variables as an operator would set them, sorted into the launcher's settings, server settings, tracing
+    settings and upstreams through the settings classes (a variable nothing reads is an error)."""
+    sorted_out: dict[str, dict[str, Any]] = {"settings": {}, "server": {}, "tracing": {}, "upstreams": {}}
     names = {upstream_env_name(upstream.name): upstream.name for upstream in upstreams()} if entry.public else {}
     for name, value in variables.items():
         if name in names:
@@ -163,6 +164,8 @@ def by_settings_class(entry: Service, variables: Mapping[str, str]) -> dict[str,
             sorted_out["settings"][field] = value
         elif (field := field_of(ServerSettings, name)) is not None:
             sorted_out["server"][field] = value
+        elif (field := field_of(TracingSettings, name)) is not None:
+            sorted_out["tracing"][field] = value
         else:
             raise ValueError(f"no setting of {entry.name} is read from {name}")
     return sorted_out
@@ -201,7 +204,7 @@ def start_service(service_group: ServiceGroup) -> ServiceFactory:
         given = by_settings_class(entry, variables)
         settings = {**deterministic_settings(entry), **given["settings"]}
         process = service_group.launch(entry, f"{name}-{next(count)}", settings, port=port, server=given["server"],
-                                       upstreams=given["upstreams"])
+                                       upstreams=given["upstreams"], tracing=given["tracing"])
         return wait_healthy(process, 60, entry.health_path)
 
     return start

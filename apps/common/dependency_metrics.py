@@ -3,6 +3,8 @@
 DynamoDB calls are observed through botocore's own ``before-call``/``after-call`` events on each client
 PynamoDB uses; Redis calls through a client subclass that times each command. A refused condition
 (an overdraft attempt, a taken username) is the database doing its job, so it is not counted as an error.
+In a sampled trace each observation carries the trace id as its exemplar; the calls' spans come from the
+OpenTelemetry instrumentations (apps/common/tracing.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from apps.common.metrics import LATENCY_BUCKETS
+from apps.common.metrics import LATENCY_BUCKETS, trace_exemplar
 
 _STARTED = "cnop_started"
 _OPERATION = "cnop_operation"
@@ -31,7 +33,7 @@ class DependencyMetrics:
                               registry=registry)
 
     def observe(self, dependency: str, operation: str, seconds: float, failed: bool) -> None:
-        self.duration.labels(self.service, dependency, operation).observe(seconds)
+        self.duration.labels(self.service, dependency, operation).observe(seconds, exemplar=trace_exemplar())
         if failed:
             self.errors.labels(self.service, dependency, operation).inc()
 

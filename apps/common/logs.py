@@ -1,4 +1,5 @@
-"""JSON logging: one object per line, every line carrying the current request id."""
+"""JSON logging: one object per line, every line carrying the current request id, and the trace id and span id
+when a traced request is being served (``trace_sampled``: whether the trace is recorded, so a backend has it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import trace
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+def trace_fields() -> dict[str, Any]:
+    """The current span's trace and span ids; nothing outside a traced request (or with tracing off)."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": trace.format_trace_id(context.trace_id), "span_id": trace.format_span_id(context.span_id),
+            "trace_sampled": context.trace_flags.sampled}
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,6 +36,7 @@ class JsonFormatter(logging.Formatter):
             "service": self.service,
             "logger": record.name,
             "request_id": request_id_var.get(),
+            **trace_fields(),
             "message": record.getMessage(),
         }
         entry.update(getattr(record, "fields", {}))

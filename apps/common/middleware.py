@@ -1,4 +1,5 @@
-"""One ASGI middleware for request ids, access logs and HTTP metrics."""
+"""One ASGI middleware for request ids, access logs and HTTP metrics; with tracing on, it also names the server
+span (which encloses it) after the route template and records an unhandled error on it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from opentelemetry import trace
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +39,13 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path", UNMATCHED_ROUTE) if route is not None else UNMATCHED_ROUTE
 
 
+def _name_server_span(method: str, route: str, request_id: str) -> None:
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.update_name(f"{method} {route}")
+        span.set_attributes({"http.route": route, "cnop.request_id": request_id})
+
+
 def _internal_error() -> Response:
     return JSONResponse({"detail": "Internal error", "code": "internal_error"}, status_code=500)
 
@@ -64,6 +73,7 @@ class ObservabilityMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 started_answer = True
+                _name_server_span(scope["method"], route_template(scope), request_id)  # it ends with the body
                 handled_ms = (time.perf_counter() - started) * 1000
                 message["headers"] = [
                     *message.get("headers", []),
@@ -74,7 +84,8 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_request_id)
-        except Exception:
+        except Exception as exc:
+            trace.get_current_span().record_exception(exc)
             if started_answer:  # nothing else can be said on this connection
                 raise
             # A bug, never an expected answer: logged with its traceback, answered in JSON with the request id.

@@ -8,6 +8,8 @@ import httpx
 from starlette.responses import Response
 
 from apps.common.logs import request_id_var
+from apps.common.metrics import trace_exemplar
+from apps.common.tracing import TRACE_CONTEXT_HEADERS
 from apps.gateway.breaker import CircuitBreaker
 from apps.gateway.errors import UPSTREAM_UNAVAILABLE, gateway_error
 from apps.gateway.metrics import GatewayMetrics
@@ -17,7 +19,10 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding",
 }
-_NOT_FORWARDED = {name.encode() for name in HOP_BY_HOP | {"x-request-id", "x-forwarded-for", "x-authenticated-user"}}
+# The trace context too: a client's is never trusted (apps/common/tracing.py); the gateway's own is sent by
+# the httpx instrumentation when tracing is on.
+_NOT_FORWARDED = {name.encode() for name in HOP_BY_HOP | TRACE_CONTEXT_HEADERS
+                  | {"x-request-id", "x-forwarded-for", "x-authenticated-user"}}
 # Response headers the gateway sets itself.
 REPLACED_RESPONSE_HEADERS = HOP_BY_HOP | {"x-request-id", "server", "date"}
 
@@ -52,12 +57,13 @@ class Upstream:
                 self.breaker.abandon()  # cancelled or failed before any answer: free a half-open probe
                 raise
             self.breaker.record_failure()
-            self.metrics.upstream_duration.labels(self.name, "error").observe(time.perf_counter() - started)
+            self.metrics.upstream_duration.labels(self.name, "error").observe(time.perf_counter() - started,
+                                                                              exemplar=trace_exemplar())
             reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "is unreachable"
             return gateway_error(503, UPSTREAM_UNAVAILABLE, f"The {self.name} service {reason}",
                                  headers={"Retry-After": "1"})
         self.metrics.upstream_duration.labels(self.name, f"{answer.status_code // 100}xx").observe(
-            time.perf_counter() - started
+            time.perf_counter() - started, exemplar=trace_exemplar()
         )
         if answer.status_code >= 500:
             self.breaker.record_failure()

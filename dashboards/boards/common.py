@@ -1,9 +1,11 @@
-"""The header every CNOP dashboard shares: datasource, environment and service variables, links, time."""
+"""The header every CNOP dashboard shares: datasource, environment and service variables, links, time, and
+the deploy annotations."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models.dashboard import (
+    AnnotationQuery,
     DashboardCursorSync,
     DashboardLinkType,
     VariableOption,
@@ -14,6 +16,7 @@ from grafana_foundation_sdk.models.dashboard import (
 from dashboards.config import CONFIG
 from dashboards.panels.common import DATASOURCE
 from dashboards.promql import ENVIRONMENT, series
+from dashboards.queries import deploys
 
 ALL = VariableOption(selected=True, text="All", value="$__all")
 
@@ -60,6 +63,36 @@ def other_dashboards() -> dashboard.DashboardLink:
     )
 
 
+class PrometheusAnnotation(AnnotationQuery):
+    """An annotation query on the Prometheus datasource, with the title and tags Grafana reads from the
+    series' labels (fields the SDK's ``AnnotationQuery`` does not model)."""
+
+    def __init__(self, name: str, expr: str, *, title_format: str, tag_keys: str, icon_color: str) -> None:
+        super().__init__(name=name, datasource=DATASOURCE, enable=True, icon_color=icon_color, expr=expr)
+        self.title_format = title_format
+        self.tag_keys = tag_keys
+
+    def to_json(self) -> dict[str, object]:
+        return {**super().to_json(), "titleFormat": self.title_format, "tagKeys": self.tag_keys,
+                "useValueForTime": False}
+
+
+class _Built:
+    """The smallest builder ``Dashboard.annotation`` takes: it only calls ``build()``."""
+
+    def __init__(self, annotation: AnnotationQuery) -> None:
+        self._annotation = annotation
+
+    def build(self) -> AnnotationQuery:
+        return self._annotation
+
+
+def deploy_annotation() -> _Built:
+    expr = deploys.deploy_annotation()
+    return _Built(PrometheusAnnotation("Deploys", expr, title_format="deploy {{version}}",
+                                       tag_keys=f"{CONFIG.environment_label},version", icon_color="purple"))
+
+
 def board(uid: str, title: str, description: str) -> dashboard.Dashboard:
     return (
         dashboard.Dashboard(title)
@@ -72,6 +105,7 @@ def board(uid: str, title: str, description: str) -> dashboard.Dashboard:
         .refresh(CONFIG.grafana.refresh)
         .timezone("browser")
         .link(other_dashboards())
+        .annotation(deploy_annotation())  # type: ignore[arg-type]  # a builder in all but name
         .with_variable(datasource_variable())
         .with_variable(environment_variable())
         .with_variable(service_variable())

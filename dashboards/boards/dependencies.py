@@ -11,7 +11,8 @@ UID = "cnop-dependencies"
 
 
 def build() -> dashboard.Dashboard:
-    built = board(UID, "CNOP / Dependencies", "DynamoDB and Redis latency and errors by operation; price-feed age.")
+    built = board(UID, "CNOP / Dependencies",
+                  "DynamoDB and Redis latency and errors by operation; the Redis server; price-feed age.")
     for dependency in ("dynamodb", "redis"):
         built = (
             built.with_row(dashboard.Row(p.NAMES[dependency]))
@@ -20,7 +21,12 @@ def build() -> dashboard.Dashboard:
             .with_panel(p.errors(dependency).span(8))
         )
     return (
-        built.with_row(dashboard.Row("Price feed"))
+        built.with_row(dashboard.Row("Redis server"))
+        .with_panel(p.redis_memory().span(6))
+        .with_panel(p.redis_evictions().span(6))
+        .with_panel(p.redis_clients().span(6))
+        .with_panel(p.redis_commands().span(6))
+        .with_row(dashboard.Row("Price feed"))
         .with_panel(p.price_feed_age().span(4).height(8))
         .with_panel(p.price_feed_leaders().span(4).height(8))
         .with_panel(p.price_feed_age_over_time().span(8))

@@ -13,7 +13,8 @@ UID = "cnop-gateway"
 def build() -> dashboard.Dashboard:
     return (
         board(UID, "CNOP / Gateway and security",
-              "401 by reason, 429 by group, the brute-force guard, upstream latency and circuit breakers. "
+              "401 by reason, 429 by group, the brute-force guard, upstream latency, circuit breakers and "
+              "synthetic probes of the public routes. "
               "The service variable selects upstreams.")
         .with_row(dashboard.Row("Refusals"))
         .with_panel(p.auth_failures().span(8))
@@ -28,4 +29,8 @@ def build() -> dashboard.Dashboard:
         .with_panel(p.breaker_state().span(6).height(8))
         .with_panel(p.breaker_transitions().span(9))
         .with_panel(p.breaker_rejections().span(9))
+        .with_row(dashboard.Row("Synthetic probes of the public routes"))
+        .with_panel(p.probe_availability().span(6).height(8))
+        .with_panel(p.probe_availability_by_route().span(9))
+        .with_panel(p.probe_duration().span(9))
     )

@@ -15,7 +15,8 @@ def build() -> dashboard.Dashboard:
     availability, latency = CONFIG.availability, CONFIG.latency
     latency_ms = latency.threshold_seconds * 1000
     return (
-        board(UID, "CNOP / Platform overview", "RED per service, SLO budgets and burn rates, routes and targets.")
+        board(UID, "CNOP / Platform overview",
+              "RED per service, SLO budgets and burn rates, routes, targets and the last deploy.")
         .with_row(dashboard.Row("Requests, errors, duration"))
         .with_panel(p.request_rate().span(8))
         .with_panel(p.error_ratio().span(8))
@@ -32,5 +33,6 @@ def build() -> dashboard.Dashboard:
         .with_panel(p.slowest_routes().span(9))
         .with_panel(p.busiest_routes().span(9))
         .with_panel(p.targets_up().span(6).height(8))
-        .with_panel(p.responses_by_status().span(24))
+        .with_panel(p.last_deploy().span(6).height(8))
+        .with_panel(p.responses_by_status().span(18))
     )

@@ -31,6 +31,8 @@ def targets(queries: Sequence[Query], *, instant: bool = False) -> list[builder.
     built: list[builder.Builder[variants.Dataquery]] = []
     for ref_id, query in zip(ascii_uppercase, queries, strict=False):
         target = prometheus.Dataquery().expr(query.expr).legend_format(query.legend or "__auto").ref_id(ref_id)
+        if query.exemplars:
+            target = target.exemplar(True)
         built.append(target.instant() if instant else target.range())
     return built
 

@@ -1,4 +1,4 @@
-"""Dependency panels: DynamoDB and Redis per operation, and the price feed's freshness."""
+"""Dependency panels: DynamoDB and Redis per operation, the Redis server itself, the price feed's freshness."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from grafana_foundation_sdk.builders import stat, timeseries
 
 from dashboards.config import CONFIG
 from dashboards.panels.common import graph, single_stat
-from dashboards.queries import dependencies
+from dashboards.queries import dependencies, redis
 
 NAMES = {"dynamodb": "DynamoDB", "redis": "Redis"}
 MAX_AGE = CONFIG.thresholds.price_feed_max_age_seconds
@@ -51,3 +51,27 @@ def price_feed_ticks() -> timeseries.Panel:
 def price_feed_leaders() -> stat.Panel:
     return single_stat("Price feed leaders", "Replicas holding the feed lease: exactly one is healthy.", "none",
                        [dependencies.price_feed_leaders()], steps=[(1, "green"), (2, "orange")], base="red")
+
+
+def redis_memory() -> timeseries.Panel:
+    return graph(
+        "Redis memory",
+        "Memory Redis uses, and its limit (maxmemory, or the machine's memory where none is set); "
+        f"the memory alert fires above {CONFIG.thresholds.redis_memory_ratio:.0%} of the limit.",
+        "bytes", [redis.memory_used(), redis.memory_limit()],
+    )
+
+
+def redis_evictions() -> timeseries.Panel:
+    return graph("Redis evictions", "Keys evicted per second to stay within maxmemory; any eviction alerts.", "ops",
+                 [redis.evictions()], limit=0)
+
+
+def redis_clients() -> timeseries.Panel:
+    return graph("Redis connected clients", "Client connections open on Redis (every app holds a pool).", "none",
+                 [redis.connected_clients()])
+
+
+def redis_commands() -> timeseries.Panel:
+    return graph("Redis commands per second", "Commands Redis processed per second, from every client.", "ops",
+                 [redis.commands()])

@@ -5,8 +5,9 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import stat, timeseries
 from grafana_foundation_sdk.models.dashboard import ValueMap, ValueMappingResult
 
+from dashboards.config import CONFIG
 from dashboards.panels.common import graph, single_stat
-from dashboards.queries import gateway
+from dashboards.queries import gateway, probes
 
 
 def auth_failures() -> timeseries.Panel:
@@ -71,3 +72,26 @@ def breaker_transitions() -> timeseries.Panel:
 def breaker_rejections() -> timeseries.Panel:
     return graph("Failed fast by open breakers", "Requests answered 503 without calling the upstream.", "reqps",
                  [gateway.breaker_rejections()], event_only="a breaker opens")
+
+
+def probe_availability() -> stat.Panel:
+    return single_stat(
+        "Public routes available (probes)",
+        "Share of the blackbox exporter's synthetic probes of the public routes that succeeded over the "
+        "dashboard's range: the users' view, independent of the apps' own metrics.",
+        "percentunit", [probes.availability_over_range()],
+        steps=[(CONFIG.thresholds.probe_success_ratio, "orange"), (0.99, "green")], base="red",
+    ).decimals(2)
+
+
+def probe_availability_by_route() -> timeseries.Panel:
+    return graph(
+        "Probe success by route",
+        "Share of synthetic probes that succeeded, per public route; the dashed line is the alert's threshold.",
+        "percentunit", [probes.availability_by_route()], limit=CONFIG.thresholds.probe_success_ratio,
+    )
+
+
+def probe_duration() -> timeseries.Panel:
+    return graph("Probe duration by route", "How long each synthetic probe took, DNS to last byte.", "s",
+                 [probes.duration_by_route()])

@@ -1,12 +1,13 @@
-"""Platform overview panels: RED per service, the SLOs' budgets and burn rates, routes, scrape targets."""
+"""Platform overview panels: RED per service, the SLOs' budgets and burn rates, routes, scrape targets, deploys."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import stat, timeseries
+from grafana_foundation_sdk.models.common import BigValueTextMode
 
 from dashboards.config import CONFIG, Objective
 from dashboards.panels.common import graph, single_stat
-from dashboards.queries import http, slo
+from dashboards.queries import deploys, http, slo
 
 
 def request_rate() -> timeseries.Panel:
@@ -75,3 +76,8 @@ def busiest_routes() -> timeseries.Panel:
 def targets_up() -> stat.Panel:
     return single_stat("Scrape targets up", "Targets Prometheus scraped successfully, per job.", "none",
                        [http.targets_up()], steps=[(1, "green")], base="red")
+
+
+def last_deploy() -> stat.Panel:
+    return single_stat("Last deploy", "When the running version was deployed (make up, pulumi up), and which.",
+                       "dateTimeFromNow", [deploys.last_deploy()]).text_mode(BigValueTextMode.VALUE_AND_NAME)

@@ -12,7 +12,8 @@ def _calls(metric: str, dependency: str) -> str:
 
 def latency_by_operation(dependency: str, q: float) -> Query:
     buckets = _calls("dependency_request_duration_seconds_bucket", dependency)
-    return Query(quantile(q, ["operation"], buckets, RATE_INTERVAL), f"p{round(q * 100)} {{{{operation}}}}")
+    legend = f"p{round(q * 100)} {{{{operation}}}}"
+    return Query(quantile(q, ["operation"], buckets, RATE_INTERVAL), legend, exemplars=True)
 
 
 def calls_by_operation(dependency: str) -> Query:

@@ -35,7 +35,8 @@ def limiter_unavailable_by_action() -> Query:
 
 def upstream_latency(q: float) -> Query:
     buckets = _gateway("gateway_upstream_request_duration_seconds_bucket", UPSTREAM)
-    return Query(quantile(q, ["upstream"], buckets, RATE_INTERVAL), f"p{round(q * 100)} {{{{upstream}}}}")
+    legend = f"p{round(q * 100)} {{{{upstream}}}}"
+    return Query(quantile(q, ["upstream"], buckets, RATE_INTERVAL), legend, exemplars=True)
 
 
 def upstream_responses_by_class() -> Query:

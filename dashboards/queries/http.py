@@ -93,12 +93,12 @@ def busiest_routes(*matchers: str) -> Query:
 def slowest_routes(*matchers: str) -> Query:
     selector = duration_buckets(ENVIRONMENT, SERVICE, CONFIG.selectors.slo_routes, *matchers)
     p95 = quantile(0.95, ["service", "route"], selector, RATE_INTERVAL)
-    return Query(f"topk(10, {p95})", "{{service}} {{route}}")
+    return Query(f"topk(10, {p95})", "{{service}} {{route}}", exemplars=True)
 
 
 def route_latency(q: float, *matchers: str) -> Query:
     selector = duration_buckets(ENVIRONMENT, SERVICE, CONFIG.selectors.slo_routes, *matchers)
-    return Query(quantile(q, ["route"], selector, RATE_INTERVAL), f"p{round(q * 100)} {{{{route}}}}")
+    return Query(quantile(q, ["route"], selector, RATE_INTERVAL), f"p{round(q * 100)} {{{{route}}}}", exemplars=True)
 
 
 def targets_up() -> Query:

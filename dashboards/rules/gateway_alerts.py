@@ -1,8 +1,9 @@
-"""Cause alerts on the gateway's guards: breakers, rate limits, the limiter itself, the brute-force guard."""
+"""Alerts on the gateway: its guards (breakers, rate limits, the limiter, the brute-force guard) as causes, and
+its public routes as users reach them (synthetic probes) as the symptom."""
 
 from __future__ import annotations
 
-from dashboards.config import CONFIG
+from dashboards.config import CONFIG, PAGE
 from dashboards.promql import increase, ratio, series, sum_by, summed_rate
 from dashboards.rules.model import AlertingRule, RuleGroup
 
@@ -77,7 +78,25 @@ def login_block_spike() -> AlertingRule:
     )
 
 
+def probe_failing() -> AlertingRule:
+    by = ", ".join([*ENV, "route"])
+    success = series("probe_success", CONFIG.selectors.probes)
+    return AlertingRule(
+        alert="GatewayProbeFailing",
+        expr=f"avg by ({by}) (avg_over_time({success}[{T.probe_window}])) < {T.probe_success_ratio:g}",
+        for_duration=T.probe_failing_for,
+        severity=PAGE,
+        summary="Synthetic probes of {{ $labels.route }} through the gateway are failing",
+        description=(
+            "Only {{ $value | humanizePercentage }} of the blackbox exporter's probes of {{ $labels.route }} "
+            f"succeeded over {T.probe_window} (alerting below {T.probe_success_ratio:.0%}): users reaching the "
+            "public entry get errors or time-outs there, whatever the apps' own metrics say."
+        ),
+    )
+
+
 def gateway_alert_group() -> RuleGroup:
     return RuleGroup(
-        "cnop-gateway-alerts", (breaker_open(), rate_limit_storm(), limiter_unavailable(), login_block_spike())
+        "cnop-gateway-alerts",
+        (breaker_open(), rate_limit_storm(), limiter_unavailable(), login_block_spike(), probe_failing()),
     )

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dashboards.config import CONFIG
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenderOptions:
+    """What may differ between the committed rule files and the ones a cluster, a demo or a test loads."""
+
+    runbook_base_url: str = CONFIG.runbook_base_url
+    for_durations: Mapping[str, str] = field(default_factory=dict)
+    """Alert name -> the ``for`` to use instead of the real one: demos and tests shorten waits this way."""
+
+
+COMMITTED = RenderOptions()
+"""The committed rule files: the placeholder runbook base and every alert's own ``for``."""
 
 
 @dataclass(frozen=True)
 class RecordingRule:
     record: str
     expr: str
+    labels: dict[str, str] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, object]:
-        return {"record": self.record, "expr": self.expr}
+    def as_dict(self, options: RenderOptions = COMMITTED) -> dict[str, object]:
+        rule: dict[str, object] = {"record": self.record, "expr": self.expr}
+        if self.labels:
+            rule["labels"] = dict(self.labels)
+        return rule
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,15 +50,16 @@ class AlertingRule:
     def runbook_url(self) -> str:
         return CONFIG.runbook_url(self.alert)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, options: RenderOptions = COMMITTED) -> dict[str, object]:
         rule: dict[str, object] = {"alert": self.alert, "expr": self.expr}
-        if self.for_duration:
-            rule["for"] = self.for_duration
+        for_duration = options.for_durations.get(self.alert, self.for_duration)
+        if for_duration:
+            rule["for"] = for_duration
         rule["labels"] = {**self.labels, "severity": self.severity}
         rule["annotations"] = {
             "summary": self.summary,
             "description": self.description,
-            "runbook_url": self.runbook_url,
+            "runbook_url": CONFIG.runbook_url(self.alert, options.runbook_base_url),
         }
         return rule
 
@@ -54,9 +73,9 @@ class RuleGroup:
     rules: tuple[Rule, ...]
     interval: str = ""
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, options: RenderOptions = COMMITTED) -> dict[str, object]:
         group: dict[str, object] = {"name": self.name}
         if self.interval:
             group["interval"] = self.interval
-        group["rules"] = [rule.as_dict() for rule in self.rules]
+        group["rules"] = [rule.as_dict(options) for rule in self.rules]
         return group

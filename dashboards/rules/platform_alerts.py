@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboards.config import APP_JOBS, CONFIG
+from dashboards.config import APP_JOBS, CONFIG, TICKET
 from dashboards.promql import ratio, series, summed_rate
 from dashboards.rules.model import AlertingRule, RuleGroup
 
@@ -62,9 +62,11 @@ def dependency_error_rate() -> AlertingRule:
 
 
 def target_down() -> AlertingRule:
+    """Labelled with the ``service`` it scrapes, so Alertmanager can silence that service's symptoms."""
+    down = f"{series('up', CONFIG.selectors.apps)} == 0"
     return AlertingRule(
         alert="PlatformTargetDown",
-        expr=f"{series('up', CONFIG.selectors.apps)} == 0",
+        expr=f'label_replace({down}, "service", "$1", "job", "(.*)")',
         for_duration=T.target_down_for,
         severity="warning",
         summary="Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}",
@@ -90,8 +92,23 @@ def job_missing() -> AlertingRule:
     )
 
 
+def monitoring_target_down() -> AlertingRule:
+    return AlertingRule(
+        alert="MonitoringTargetDown",
+        expr=f"{series('up', CONFIG.selectors.monitoring)} == 0",
+        for_duration=T.target_down_for,
+        severity=TICKET,
+        summary="Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}",
+        description=(
+            f"The {{{{ $labels.job }}}} target {{{{ $labels.instance }}}} has failed every scrape for "
+            f"{T.target_down_for}: the alerts that read it (Redis, synthetic probes, notifications) cannot fire."
+        ),
+    )
+
+
 def platform_alert_group() -> RuleGroup:
     return RuleGroup(
         "cnop-platform-alerts",
-        (price_feed_stale(), insights_model_errors(), dependency_error_rate(), target_down(), job_missing()),
+        (price_feed_stale(), insights_model_errors(), dependency_error_rate(), target_down(), job_missing(),
+         monitoring_target_down()),
     )

@@ -1,11 +1,11 @@
-"""``make bench``: latency and throughput of the money-moving writes, and the gateway's overhead, on a
-local stack of real processes.
+"""``make bench``: latency and throughput of the money-moving writes, the gateway's overhead and what tracing
+costs, on a local stack of real processes.
 
     python -m ops.bench [--requests N] [--concurrency C] [--warmup W] [--users U]
 
-Starts DynamoDB Local, redis-server, the auth, user, inventory and order apps and the gateway on free
-loopback ports, runs the
-scenarios, stops everything, and writes ``reports/bench-<UTC timestamp>/{results.json,summary.md}``.
+Starts DynamoDB Local, redis-server, every app and the gateway on free loopback ports, and a second, traced
+gateway in front of traced copies of the apps it measures (exporting to an OTLP receiver in this process), runs
+the scenarios, stops everything, and writes ``reports/bench-<UTC timestamp>/{results.json,summary.md}``.
 The exit code says whether the bench ran, not whether the target was met: it is a measurement.
 """
 
@@ -26,12 +26,23 @@ from apps.common.redis_client import make_redis
 from ops.bench.fixtures import PreparationError, prepare
 from ops.bench.probes import default_probes, run_probe
 from ops.bench.report import BenchReport, Machine, Target, load_average, to_markdown, write_report
-from ops.bench.runner import run_scenario, warm_up
-from ops.bench.scenarios import ScenarioOptions, default_scenarios, gateway_comparison
-from ops.bench.stack import running_stack
+from ops.bench.runner import run_in_turns, run_scenario, warm_up
+from ops.bench.scenarios import (
+    TRACED_PATHS,
+    ScenarioOptions,
+    default_scenarios,
+    gateway_comparison,
+    tracing_comparison,
+)
+from ops.bench.stack import TracedPath, running_stack
+from ops.otlp_receiver import running_receiver
 from ops.servers import REPO, ServerError
 
 log = logging.getLogger("bench")
+
+TRACING_TURNS = 10
+"""Untraced and traced take turns this many times, each a tenth of the requests (ratios that hold on a busy
+machine)."""
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:
@@ -62,7 +73,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run_bench(args: argparse.Namespace, directory: Path, started: datetime, machine: Machine) -> BenchReport:
     options = ScenarioOptions(requests=args.requests, concurrency=args.concurrency)
-    with running_stack(directory / "logs", table_prefix="bench-") as stack:
+    with (
+        running_receiver() as receiver,
+        running_stack(directory / "logs", table_prefix="bench-",
+                      traced=TracedPath(receiver.url, tuple(TRACED_PATHS.values()))) as stack,
+    ):
         bind_models(stack.settings)
         redis = make_redis(stack.settings)
         try:
@@ -70,8 +85,10 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime, mach
                                asset_id="BENCH", price=Decimal("100"))
             scenarios = default_scenarios(stack.urls, fixtures, options) + gateway_comparison(
                 stack.urls, fixtures, options)
-            warm_up(scenarios, args.warmup)
+            tracing_pairs = tracing_comparison(stack.urls, fixtures, options)
+            warm_up(scenarios + [scenario for pair in tracing_pairs for scenario in pair], args.warmup)
             summaries = [run_scenario(scenario) for scenario in scenarios]
+            summaries += [summary for pair in tracing_pairs for summary in run_in_turns(pair, TRACING_TURNS)]
             probes = default_probes(stack.platform.shared_settings(), dynamodb_connection(stack.settings), redis,
                                     fixtures.probe_user, fixtures.asset_id, Decimal(options.order_quantity))
             probe_summaries = [run_probe(probe, args.requests, args.warmup) for probe in probes]
@@ -89,6 +106,7 @@ def run_bench(args: argparse.Namespace, directory: Path, started: datetime, mach
         scenarios=summaries,
         probes=probe_summaries,
         load_average_1m_at_end=load_average(),
+        spans_received=len(receiver.spans()),
     )
 
 

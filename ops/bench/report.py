@@ -69,6 +69,8 @@ class BenchReport:
     scenarios: list[ScenarioSummary]
     probes: list[ProbeSummary] = field(default_factory=list)
     load_average_1m_at_end: float | None = None
+    spans_received: int | None = None
+    """Spans the traced path exported during the run (``None``: no traced path)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -145,45 +147,73 @@ GATEWAY_P50_RATIO_LIMIT = 1.3
 
 @dataclass(frozen=True)
 class Comparison:
-    """One read sent direct and through the gateway in the same run."""
+    """One request measured two ways in the same run: direct and through the gateway, or through the untraced
+    and the traced gateway. Latencies are client-side p50s."""
 
     name: str
-    direct_p50_ms: float
-    gateway_p50_ms: float
-    direct_rps: float
-    gateway_rps: float
+    baseline_p50_ms: float
+    variant_p50_ms: float
+    baseline_rps: float
+    variant_rps: float
 
     @property
     def p50_ratio(self) -> float:
-        return self.gateway_p50_ms / self.direct_p50_ms
+        return self.variant_p50_ms / self.baseline_p50_ms
 
     @property
     def throughput_ratio(self) -> float:
-        return self.gateway_rps / self.direct_rps
+        return self.variant_rps / self.baseline_rps
 
 
-def gateway_comparisons(scenarios: list[ScenarioSummary]) -> list[Comparison]:
+def comparisons(scenarios: list[ScenarioSummary], baseline: str, variant: str) -> list[Comparison]:
+    """The pairs ``<name>-<baseline>`` / ``<name>-<variant>`` among the scenarios."""
     by_name = {s.name: s for s in scenarios}
     pairs = []
-    for name, direct in by_name.items():
-        gateway = by_name.get(name.removesuffix("-direct") + "-gateway")
-        if name.endswith("-direct") and gateway and direct.client and gateway.client:
-            pairs.append(Comparison(name.removesuffix("-direct"), direct.client.p50, gateway.client.p50,
-                                    direct.requests_per_second, gateway.requests_per_second))
+    for name, first in by_name.items():
+        second = by_name.get(name.removesuffix(f"-{baseline}") + f"-{variant}")
+        if name.endswith(f"-{baseline}") and second and first.client and second.client:
+            pairs.append(Comparison(name.removesuffix(f"-{baseline}"), first.client.p50, second.client.p50,
+                                    first.requests_per_second, second.requests_per_second))
     return pairs
 
 
+def gateway_comparisons(scenarios: list[ScenarioSummary]) -> list[Comparison]:
+    return comparisons(scenarios, "direct", "gateway")
+
+
+def tracing_comparisons(scenarios: list[ScenarioSummary]) -> list[Comparison]:
+    return comparisons(scenarios, "untraced", "traced")
+
+
 def _comparison_lines(report: BenchReport) -> list[str]:
-    comparisons = gateway_comparisons(report.scenarios)
-    if not comparisons:
+    found = gateway_comparisons(report.scenarios)
+    if not found:
         return []
-    rows = [[c.name, _ms(c.direct_p50_ms), _ms(c.gateway_p50_ms), f"{c.p50_ratio:.2f}x",
+    rows = [[c.name, _ms(c.baseline_p50_ms), _ms(c.variant_p50_ms), f"{c.p50_ratio:.2f}x",
              "PASS" if c.p50_ratio <= GATEWAY_P50_RATIO_LIMIT else "FAIL",
-             f"{c.direct_rps:.1f}", f"{c.gateway_rps:.1f}", f"{c.throughput_ratio:.2f}x"] for c in comparisons]
+             f"{c.baseline_rps:.1f}", f"{c.variant_rps:.1f}", f"{c.throughput_ratio:.2f}x"] for c in found]
     return [
         "", "## Gateway overhead (same read, direct and through the gateway, same run)", "",
         f"Target: client-side p50 through the gateway at most {GATEWAY_P50_RATIO_LIMIT}x direct.", "",
         *_table(["read", "direct p50", "gateway p50", "p50 ratio", "target", "direct req/s", "gateway req/s",
+                 "throughput ratio"], rows),
+    ]
+
+
+def _tracing_lines(report: BenchReport) -> list[str]:
+    found = tracing_comparisons(report.scenarios)
+    if not found:
+        return []
+    rows = [[c.name, _ms(c.baseline_p50_ms), _ms(c.variant_p50_ms), f"{c.p50_ratio:.2f}x",
+             f"{c.baseline_rps:.1f}", f"{c.variant_rps:.1f}", f"{c.throughput_ratio:.2f}x"] for c in found]
+    received = "-" if report.spans_received is None else f"{report.spans_received:,}"
+    return [
+        "", "## Tracing overhead (same requests through the untraced and the traced gateway, same run)", "",
+        "Traced: the gateway and the apps behind it record every request (sampling 1.0) and export the spans over "
+        f"OTLP/HTTP to a receiver in the bench process ({received} spans received). Untraced: no exporter "
+        "configured, tracing off (the default). Each pair ran in turns, a share of its requests at a time, so "
+        "whatever else loaded the machine loaded both alike.", "",
+        *_table(["request", "untraced p50", "traced p50", "p50 ratio", "untraced req/s", "traced req/s",
                  "throughput ratio"], rows),
     ]
 
@@ -225,6 +255,7 @@ def to_markdown(report: BenchReport) -> str:
                     [[p.name, *_cells(p.latency), p.what] for p in report.probes]),
         ]
     lines += _comparison_lines(report)
+    lines += _tracing_lines(report)
     breakdown = _breakdown(report)
     if breakdown:
         lines += ["", "## Where the time goes (p50)", "", *breakdown]

@@ -30,7 +30,7 @@ def require_loopback(base_url: str) -> None:
         raise NotLoopback(f"refusing to send bench traffic to {base_url}: only loopback is allowed")
 
 
-async def _timed(client: httpx.AsyncClient, scenario: Scenario, request: BenchRequest) -> Sample:
+async def _sample(client: httpx.AsyncClient, scenario: Scenario, request: BenchRequest) -> Sample:
     started = time.perf_counter()
     try:
         response = await client.request(request.method, request.path, json=request.json,
@@ -48,7 +48,7 @@ async def _drive(client: httpx.AsyncClient, scenario: Scenario, count: int) -> l
 
     async def virtual_client(number: int) -> None:
         while (position := next(sequence)) < count:
-            samples.append(await _timed(client, scenario, scenario.make_request(number, position)))
+            samples.append(await _sample(client, scenario, scenario.make_request(number, position)))
 
     await asyncio.gather(*(virtual_client(number) for number in range(scenario.concurrency)))
     return samples
@@ -65,12 +65,17 @@ async def _unrecorded(scenario: Scenario, count: int) -> None:
         await _drive(client, scenario, count)
 
 
-async def _measure(scenario: Scenario) -> ScenarioSummary:
+async def _timed(scenario: Scenario, count: int) -> tuple[list[Sample], float]:
+    """``count`` requests' samples and the wall time they took."""
     async with _session(scenario) as client:
         await _drive(client, scenario, scenario.concurrency)  # one per client: connections open before timing
         started = time.perf_counter()
-        samples = await _drive(client, scenario, scenario.requests)
-        wall_seconds = time.perf_counter() - started
+        samples = await _drive(client, scenario, count)
+        return samples, time.perf_counter() - started
+
+
+async def _measure(scenario: Scenario) -> ScenarioSummary:
+    samples, wall_seconds = await _timed(scenario, scenario.requests)
     return summarize(scenario.name, scenario.concurrency, samples, wall_seconds)
 
 
@@ -91,3 +96,28 @@ def run_scenario(scenario: Scenario) -> ScenarioSummary:
     log.info("%s: %.0f req/s, server p50 %s ms, %d errors", summary.name, summary.requests_per_second,
              f"{summary.server.p50:.2f}" if summary.server else "-", summary.error_count)
     return summary
+
+
+def turn_shares(requests: int, rounds: int) -> list[int]:
+    """``requests`` split over ``rounds`` turns as evenly as whole requests allow."""
+    return [requests * (turn + 1) // rounds - requests * turn // rounds for turn in range(rounds)]
+
+
+def run_in_turns(scenarios: Sequence[Scenario], rounds: int) -> list[ScenarioSummary]:
+    """The scenarios taking turns, ``rounds`` times, each turn a share of its requests: whatever else slows the
+    machine meanwhile slows each of them alike, so the ratios between them hold on a busy machine."""
+    for scenario in scenarios:
+        require_loopback(scenario.base_url)
+    log.info("running %s in %d turns each", ", ".join(s.name for s in scenarios), rounds)
+    samples: dict[str, list[Sample]] = {s.name: [] for s in scenarios}
+    walls = dict.fromkeys(samples, 0.0)
+    for turn in range(rounds):
+        for scenario in scenarios:
+            taken, wall_seconds = asyncio.run(_timed(scenario, turn_shares(scenario.requests, rounds)[turn]))
+            samples[scenario.name] += taken
+            walls[scenario.name] += wall_seconds
+    summaries = [summarize(s.name, s.concurrency, samples[s.name], walls[s.name]) for s in scenarios]
+    for summary in summaries:
+        log.info("%s: %.0f req/s, client p50 %s ms, %d errors", summary.name, summary.requests_per_second,
+                 f"{summary.client.p50:.2f}" if summary.client else "-", summary.error_count)
+    return summaries

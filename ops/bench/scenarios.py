@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ops.bench.fixtures import BenchUser, Fixtures
+from ops.bench.stack import TRACED_GATEWAY
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,11 @@ def deposit(users: Sequence[BenchUser], amount: str) -> RequestFactory:
     return make
 
 
-def market_buy(users: Sequence[BenchUser], asset_id: str, quantity: str) -> RequestFactory:
+def market_buy(users: Sequence[BenchUser], asset_id: str, quantity: str, path: str = "/orders") -> RequestFactory:
     def make(client: int, sequence: int) -> BenchRequest:
         user = users[client % len(users)]
         body = {"order_type": "market_buy", "asset_id": asset_id, "quantity": quantity}
-        return BenchRequest("POST", "/orders", json=body, headers=user.headers)
+        return BenchRequest("POST", path, json=body, headers=user.headers)
 
     return make
 
@@ -137,3 +138,30 @@ def gateway_comparison(urls: Mapping[str, str], fixtures: Fixtures, options: Sce
                          options.requests, f"{what}, through the gateway", ("gateway",)),
             ]
     return scenarios
+
+
+TRACED_PATHS = {"market-buy": "/api/v1/orders", "balance-read": "/api/v1/balance"}
+"""What the tracing comparison sends through both gateways; the traced one fronts traced copies of their apps."""
+
+
+def tracing_comparison(urls: Mapping[str, str], fixtures: Fixtures,
+                       options: ScenarioOptions) -> list[tuple[Scenario, Scenario]]:
+    """The same requests through the untraced gateway and through the traced one (``TRACED_GATEWAY``, in front of
+    traced copies of the apps that serve them), in the same run: the pairs ``<request>-<shape>-untraced`` /
+    ``-traced`` give what tracing every request costs (run them in turns: ``run_in_turns``)."""
+    requests = (
+        ("market-buy", market_buy(fixtures.users, fixtures.asset_id, options.order_quantity,
+                                  TRACED_PATHS["market-buy"]), f"POST {TRACED_PATHS['market-buy']} market_buy"),
+        ("balance-read", authenticated_read(fixtures.users, TRACED_PATHS["balance-read"]),
+         f"GET {TRACED_PATHS['balance-read']}"),
+    )
+    pairs = []
+    for request, factory, what in requests:
+        for shape, concurrency in (("sequential", 1), ("concurrent", options.concurrency)):
+            untraced, traced = (
+                Scenario(f"{request}-{shape}-{variant}", urls[gateway], factory, concurrency, options.requests,
+                         f"{what}, {concurrency} client(s), through the {variant} gateway", ("gateway",))
+                for variant, gateway in (("untraced", "gateway"), ("traced", TRACED_GATEWAY))
+            )
+            pairs.append((untraced, traced))
+    return pairs

@@ -104,8 +104,9 @@ def running_stack(host: str) -> Target:
 
 @contextmanager
 def fresh_stack(run_dir: Path) -> Iterator[Target]:
-    """A whole local stack on free ports, its logs under ``run_dir``; stopped however the block ends."""
-    settings = StackSettings.on_free_ports(run_dir)
+    """A whole local stack on free ports, its logs under ``run_dir``; stopped however the block ends. No
+    synthetic probes: every request the gateway counts is the run's (the cross-check compares them)."""
+    settings = StackSettings.on_free_ports(run_dir, with_probes=False)
     log.info("bringing up a local stack (logs in %s)", settings.logs_dir)
     try:
         state = runner.up(settings)

@@ -1,4 +1,4 @@
-"""``python -m ops.stack up|down|restart|status|logs``: the local stack behind ``make up``, ``make down``..."""
+"""``python -m ops.stack up|down|restart|stop|status|logs``: the local stack behind ``make up``, ``make down``..."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("up", help="start every component, detached; return when all are healthy")
     commands.add_parser("down", help="stop everything `up` started")
     restart = commands.add_parser("restart", help="stop one component and start it again on its port")
-    restart.add_argument("component", help="aws, redis, prometheus or an app (gateway, auth, order...)")
+    restart.add_argument("component", help="aws, redis, an app (gateway, auth, order...), prometheus, alertmanager, "
+                                           "redis-exporter, blackbox-exporter or alert-receiver")
     restart.add_argument("--lose-data", action="store_true",
                          help="start Redis without its data, as after a crash without persistence")
+    stop = commands.add_parser("stop", help="stop one component and leave it stopped, as a crash would "
+                                            "(`restart` starts it again)")
+    stop.add_argument("component")
     commands.add_parser("status", help="each component's process, health and memory")
     logs = commands.add_parser("logs", help="the components' log files")
     logs.add_argument("component", nargs="?", help="one component (default: all)")
@@ -56,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
             log.error("%s", exc)
             return 1
         print(f"{component.name} restarted: pid {component.pid}, port {component.port}")
+        return 0
+    if args.command == "stop":
+        try:
+            stopped = runner.stop(settings, args.component)
+        except runner.StackError as exc:
+            log.error("%s", exc)
+            return 1
+        print(f"{stopped.name} stopped; `make restart COMPONENT={stopped.name}` starts it again")
         return 0
     if args.command == "status":
         rows = runner.status(settings)

@@ -1,4 +1,5 @@
-"""Starting each component of the local stack: the AWS endpoint, Redis, the apps and Prometheus."""
+"""Starting each component of the local stack: the AWS endpoint, Redis and the apps (the monitoring is
+``ops.stack.monitoring``)."""
 
 from __future__ import annotations
 
@@ -6,31 +7,23 @@ import logging
 import shutil
 from typing import Any
 
-import yaml
-
-from apps.common.services import SERVICES, Service
+from apps.common.services import Service
 from ops.keys import KeyPair
 from ops.launcher import LocalPlatform
 from ops.servers import (
-    REPO,
     ServerError,
     ServerProcess,
     dynamodb_local_jar,
-    http_ok,
     port_in_use,
-    refuse_busy_port,
-    spawn,
     start_dynamodb_local,
     start_fakeredis,
     start_moto,
     start_redis,
-    wait_until,
 )
 from ops.stack.config import StackSettings
 
 log = logging.getLogger(__name__)
 
-RULES_DIR = REPO / "dashboards" / "rules"
 # Local overrides of the gateway's generous defaults: the model-backed insights route gets a per-client
 # limit a short burst can meet (the walkthrough shows it), everything else stays at thousands a minute.
 LOCAL_GATEWAY_SETTINGS: dict[str, Any] = {"rate_limits": {"insights": {"limit": 120, "period_seconds": 60}}}
@@ -73,44 +66,6 @@ def service_settings(entry: Service) -> dict[str, Any]:
 
 def platform_of(settings: StackSettings, keys: KeyPair) -> LocalPlatform:
     return LocalPlatform(settings.aws_port, settings.redis_port, settings.table_prefix, keys)
-
-
-def prometheus_config(settings: StackSettings) -> dict[str, object]:
-    return {
-        "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
-        "rule_files": [str(RULES_DIR / "*.yml")],
-        "scrape_configs": [
-            {
-                "job_name": entry.name,
-                "metrics_path": entry.metrics_path,
-                "static_configs": [{
-                    "targets": [f"127.0.0.1:{settings.app_port(entry.name)}"],
-                    "labels": {"environment": "localstack"},
-                }],
-            }
-            for entry in SERVICES
-        ],
-    }
-
-
-def start_prometheus(settings: StackSettings) -> ServerProcess | None:
-    binary = shutil.which("prometheus")
-    if binary is None:
-        log.warning("prometheus is not installed: the stack runs without it (`apt-get install prometheus`, "
-                    "or `make setup` as root)")
-        return None
-    folder = settings.run_dir / "prometheus"
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "prometheus.yml"
-    config.write_text(yaml.safe_dump(prometheus_config(settings), sort_keys=False))
-    cmd = [binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
-           f"--web.listen-address=127.0.0.1:{settings.prometheus_port}", "--storage.tsdb.retention.time=2d",
-           "--web.enable-lifecycle"]
-    refuse_busy_port(settings.prometheus_port, "prometheus")
-    process = spawn(cmd, settings.logs_dir / "prometheus.log", cwd=folder)
-    url = f"http://127.0.0.1:{settings.prometheus_port}/-/ready"
-    wait_until(lambda: http_ok(url), 30, "prometheus", process)
-    return ServerProcess("prometheus", settings.prometheus_port, process, settings.logs_dir / "prometheus.log")
 
 
 def log_path_of(server: ServerProcess) -> str | None:

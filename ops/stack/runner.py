@@ -8,20 +8,24 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from redis import Redis
+
 from apps.common.models import dynamodb_connection
+from apps.common.revocation_keys import RESTORED_KEY
 from apps.common.services import SERVICES, Service, service
 from apps.common.services import upstreams as catalogue_upstreams
 from ops.keys import KeyPair
 from ops.launcher import LocalPlatform, launch
 from ops.servers import ServerError, ServerProcess, http_ok, port_in_use
-from ops.stack import components
+from ops.stack import components, monitoring
 from ops.stack.config import StackSettings
 from ops.stack.state import Component, StackState, alive, resident_bytes, stop_process_group
 from ops.tables import ensure_tables
 
 log = logging.getLogger(__name__)
 
-AWS, REDIS, PROMETHEUS = "aws", "redis", "prometheus"
+AWS, REDIS = "aws", "redis"
+PROMETHEUS = monitoring.PROMETHEUS
 
 
 class StackError(RuntimeError):
@@ -39,9 +43,15 @@ def _redis(settings: StackSettings) -> Component:
     return _component(server, REDIS, "redis-server" if server.name == "redis" else server.name)
 
 
-def _prometheus(settings: StackSettings) -> Component | None:
-    server = components.start_prometheus(settings)
-    return _component(server, PROMETHEUS, PROMETHEUS, "/-/ready") if server else None
+def _prometheus(settings: StackSettings, running: Iterable[Component]) -> Component | None:
+    server = monitoring.start_prometheus(settings, {c.name for c in running})
+    return _monitored(server) if server else None
+
+
+def _monitored(server: ServerProcess) -> Component:
+    """``server.name`` is the component's name: ``prometheus``, ``alertmanager``, ``redis-exporter``..."""
+    monitor = monitoring.MONITORS[server.name]
+    return _component(server, server.name, monitor.kind, monitor.health_path)
 
 
 def _platform(settings: StackSettings) -> LocalPlatform:
@@ -54,6 +64,18 @@ def _start_aws(settings: StackSettings) -> Component:
     created = ensure_tables(dynamodb_connection(_platform(settings).settings()), settings.table_prefix)
     log.info("tables: %s", ", ".join(created) if created else "already there")
     return _component(aws, AWS, aws.name) if aws else Component(AWS, "external", settings.aws_port, None, None, None)
+
+
+def _wait_token_checks(settings: StackSettings, seconds: float = 30.0) -> None:
+    """Healthy apps may still be copying the revocation list into Redis (apps/common/revocations.py: a first
+    copy that failed is tried again each second); until its marker is there every authenticated request is
+    refused with 503, so the stack is not up before it."""
+    with Redis(host="127.0.0.1", port=settings.redis_port, socket_timeout=2) as redis:
+        deadline = time.monotonic() + seconds
+        while not redis.exists(RESTORED_KEY):
+            if time.monotonic() > deadline:
+                raise ServerError(f"the apps did not copy the revocation list into Redis within {seconds:.0f} s")
+            time.sleep(0.05)
 
 
 def _start_app(settings: StackSettings, entry: Service) -> Component:
@@ -75,14 +97,22 @@ def up(settings: StackSettings) -> StackState:
     running: list[Component] = []
     try:
         running.append(_start_aws(settings))
-        running.append(_redis(settings))
-        for entry in SERVICES:
-            running.append(_start_app(settings, entry))
-        for component in running[2:]:
+        redis = _redis(settings)
+        running.append(redis)
+        apps: list[Component] = []
+        for entry in SERVICES:  # each one kept as soon as it is started, so a failure stops it too
+            apps.append(_start_app(settings, entry))
+            running.append(apps[-1])
+        if settings.with_prometheus:  # started while the apps start: none of them needs an app yet
+            running.extend(_monitored(server) for server in monitoring.start_before_prometheus(settings, redis.kind))
+        for component in apps:
             _wait_healthy(component)
-        prometheus = _prometheus(settings) if settings.with_prometheus else None
-        if prometheus is not None:
-            running.append(prometheus)
+        _wait_token_checks(settings)
+        if settings.with_prometheus:
+            log.info("deploy marker: version %s", monitoring.record_deploy(settings))
+            prometheus = _prometheus(settings, running)
+            if prometheus is not None:
+                running.append(prometheus)
     except (ServerError, OSError) as exc:
         _stop(running)
         raise StackError(str(exc)) from exc
@@ -110,7 +140,7 @@ def restart(settings: StackSettings, name: str, lose_data: bool = False) -> Comp
     if lose_data:
         shutil.rmtree(stack.redis_data_dir, ignore_errors=True)
     try:
-        restarted = _start_again(stack, component)
+        restarted = _start_again(stack, component, state.components)
         _wait_healthy(restarted)
     except (ServerError, OSError) as exc:
         raise StackError(f"{component.name} did not come back: {exc}") from exc
@@ -119,17 +149,35 @@ def restart(settings: StackSettings, name: str, lose_data: bool = False) -> Comp
     return restarted
 
 
-def _start_again(settings: StackSettings, component: Component) -> Component:
+def _start_again(settings: StackSettings, component: Component, running: list[Component]) -> Component:
     if component.name == AWS:
         return _start_aws(settings)
     if component.name == REDIS:
         return _redis(settings)
     if component.name == PROMETHEUS:
-        prometheus = _prometheus(settings)
+        prometheus = _prometheus(settings, running)
         if prometheus is None:
             raise ServerError("prometheus is not installed")
         return prometheus
+    if component.name in monitoring.STARTERS:
+        server = monitoring.STARTERS[component.name](settings)
+        if server is None:
+            raise ServerError(f"{component.name} is not installed")
+        return _monitored(server)
     return _start_app(settings, service(component.name))
+
+
+def stop(settings: StackSettings, name: str) -> Component:
+    """Stops one component and leaves it stopped, as a crash would (``make status`` shows it STOPPED) until
+    ``restart`` starts it again."""
+    state = StackState.load(settings.state_file)
+    component = state.component(name) if state else None
+    if component is None or component.pid is None:
+        raise StackError(f"no component {name!r} run by the local stack")
+    if not stop_process_group(component.pid):
+        raise StackError(f"{component.name} (pid {component.pid}) would not stop")
+    log.info("%s stopped (pid %s)", component.name, component.pid)
+    return component
 
 
 def _wait_healthy(component: Component, timeout: float = 60.0) -> None:
@@ -194,13 +242,13 @@ def status(settings: StackSettings) -> list[ComponentStatus]:
 def format_status(rows: list[ComponentStatus], settings: StackSettings) -> str:
     if not rows:
         return "the local stack is not running (`make up`)"
-    lines = [f"{'component':<15} {'kind':<15} {'port':>5} {'pid':>7} {'state':<10} {'RSS MB':>7}"]
+    lines = [f"{'component':<17} {'kind':<15} {'port':>5} {'pid':>7} {'state':<10} {'RSS MB':>7}"]
     for row in rows:
         state = "running" if row.running else "STOPPED"
         if row.healthy is not None:
             state = "healthy" if row.healthy else "UNHEALTHY"
         c = row.component
-        lines.append(f"{c.name:<15} {c.kind:<15} {c.port:>5} {c.pid or '-':>7} {state:<10} "
+        lines.append(f"{c.name:<17} {c.kind:<15} {c.port:>5} {c.pid or '-':>7} {state:<10} "
                      f"{row.resident_bytes / 2**20:>7.1f}")
     total = sum(row.resident_bytes for row in rows)
     lines.append(f"total resident memory: {total / 2**20:.0f} MB; gateway: {settings.gateway_url}")

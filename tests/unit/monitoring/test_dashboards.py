@@ -8,9 +8,10 @@ import pytest
 
 from dashboards.build import BOARDS, dashboard_models, render, to_json
 from dashboards.config import CONFIG
-from dashboards.expressions import panel_queries
+from dashboards.expressions import annotation_queries, panel_queries
 from dashboards.file_provisioning import dashboards_file, datasources_file
 from dashboards.generate import expected_files, stale_files
+from dashboards.queries import deploys
 
 STABLE_UIDS = {"cnop-overview", "cnop-gateway", "cnop-trading", "cnop-insights", "cnop-dependencies"}
 
@@ -91,4 +92,34 @@ def test_file_provisioning_points_at_the_generated_dashboards_and_the_shared_dat
     assert [p["folderUid"] for p in providers] == [CONFIG.grafana.folder_uid]
     assert [(d["uid"], d["type"], d["isDefault"]) for d in datasources] == [
         (CONFIG.grafana.datasource_uid, "prometheus", True)
+    ]
+
+
+@pytest.mark.parametrize("uid", sorted(STABLE_UIDS))
+def test_every_dashboard_overlays_the_deploys(uid: str) -> None:
+    assert annotation_queries()[uid, "Deploys"] == deploys.deploy_annotation()
+    assert "$environment" in deploys.deploy_annotation()
+
+
+def test_latency_panels_show_exemplars_that_lead_to_the_trace() -> None:
+    """Quantiles over the raw histograms the apps observe with a trace id draw their exemplars (recorded series
+    carry none), and the Prometheus datasource sends an exemplar's trace id to the traces datasource."""
+    targets = [
+        (panel["title"], target)
+        for model in dashboard_models().values()
+        for panel in _panels(model)
+        for target in panel["targets"]
+    ]
+    with_exemplars = {title for title, target in targets if target.get("exemplar")}
+    assert {
+        "Slowest routes (p95)",
+        "Upstream latency",
+        "Order and user API latency (p95)",
+        "DynamoDB latency by operation",
+        "Redis latency by operation",
+    } <= with_exemplars
+    assert all("_bucket{" in target["expr"] for _, target in targets if target.get("exemplar"))
+    (datasource,) = datasources_file()["datasources"]
+    assert datasource["jsonData"]["exemplarTraceIdDestinations"] == [
+        {"name": "trace_id", "datasourceUid": CONFIG.grafana.traces_datasource_uid}
     ]

@@ -8,7 +8,7 @@ import yaml
 
 from apps.common.metrics import LATENCY_BUCKETS
 from dashboards.config import CONFIG
-from dashboards.expressions import panel_queries, resolve, rule_expressions, variable_queries
+from dashboards.expressions import annotation_queries, panel_queries, resolve, rule_expressions, variable_queries
 from dashboards.rules.render import RULES_DIR, all_alerts, all_recording_rules, rule_files
 from tests.unit.monitoring.promql_support import (
     REPO,
@@ -37,6 +37,7 @@ def test_every_panel_and_variable_expression_parses(tmp_path: Path) -> None:
     """promtool validates PromQL offline: each expression becomes a recording rule in a scratch file."""
     expressions = [resolve(q.expr) for q in panel_queries()]
     expressions += [resolve(selector) for selector in variable_queries().values()]
+    expressions += [resolve(expr) for expr in annotation_queries().values()]
     rules = [{"record": f"cnop_check:expression_{i}", "expr": expr} for i, expr in enumerate(expressions)]
     scratch = tmp_path / "panels.yml"
     scratch.write_text(yaml.safe_dump({"groups": [{"name": "panel-queries", "rules": rules}]}))
@@ -56,6 +57,7 @@ def test_every_metric_used_is_catalogued_or_recorded() -> None:
     used = {(q.dashboard_uid, name) for q in panel_queries() for name in metric_names(q.expr)}
     used |= {(r.name, name) for r in rule_expressions() for name in metric_names(r.expr)}
     used |= {(uid, name) for (uid, _), selector in variable_queries().items() for name in metric_names(selector)}
+    used |= {(uid, name) for (uid, _), expr in annotation_queries().items() for name in metric_names(expr)}
     unknown = sorted((where, name) for where, name in used if name not in known)
     assert not unknown, f"not in docs/metrics.md nor recorded: {unknown}"
 
