@@ -97,3 +97,25 @@ security: setup
 .PHONY: chaos
 chaos: setup
 	@$(PY) -m ops.chaos $(if $(SCENARIO),--scenario $(SCENARIO))
+
+# Supply chain and checks of what the stacks deploy (docs/deploy.md). `make render STACK=prod` writes the
+# stack's Kubernetes objects to build/manifests/prod/; `make scan` checks every stack's, the Dockerfile and the
+# CI workflow (checkov, kubernetes-validate --strict; also run by `make test`); `make image-sbom` writes the
+# image's CycloneDX SBOM to build/sbom/; `make lock` regenerates the hash-locked requirements/*.lock from
+# pyproject.toml; `make state-backend` creates the S3 bucket and KMS key the stacks keep their state in.
+.PHONY: render scan image-sbom lock state-backend
+
+render: setup
+	@$(PY) -m ops.render $(STACK)
+
+scan: setup
+	@$(PY) -m ops.scan
+
+image-sbom: setup
+	@$(PY) -m ops.sbom
+
+lock: setup
+	@$(PY) -m ops.lock
+
+state-backend: setup
+	@$(PY) -m ops.state_backend up

@@ -43,6 +43,10 @@ class PlannedResource:
     """Inputs as the provider would get them (wire names), secret values replaced by ``[secret]``."""
     secret_inputs: dict[str, Any]
     """The same inputs with secret values revealed (offline values only): for checks that need them."""
+    protect: bool = False
+    """The ``protect`` option: ``pulumi destroy`` and replacements refuse to delete it."""
+    retain_on_delete: bool = False
+    """The ``retain_on_delete`` option: deleting it from the program leaves the cloud resource in place."""
 
 
 @dataclass
@@ -73,7 +77,8 @@ class _RecordingMonitor(MockMonitor):
             inputs = self.plan_mocks.seen.inputs
             self.run.resources.append(PlannedResource(
                 urn=response.urn, type=request.type, name=request.name, parent=request.parent,
-                custom=bool(request.custom), inputs=redact(inputs), secret_inputs=reveal(inputs)))
+                custom=bool(request.custom), inputs=redact(inputs), secret_inputs=reveal(inputs),
+                protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete)))
         return response
 
 
@@ -98,10 +103,11 @@ def _walk(value: Any, on_secret: Callable[[Any], Any]) -> Any:
     return value
 
 
-def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None,
+                 project: Path = STACKS) -> tuple[dict[str, str], list[str]]:
     """The stack file's config as the engine passes it (values as strings), with ``overrides`` (whole keys)
     on top; ``secure:`` values become placeholders, since decrypting them needs the stack's secrets provider."""
-    path = STACKS / f"Pulumi.{stack}.yaml"
+    path = project / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"no stack config {path}; stacks are {', '.join(STACK_NAMES)}")
     raw = {**((yaml.safe_load(path.read_text()) or {}).get("config") or {}), **(overrides or {})}
@@ -116,10 +122,11 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> tupl
     return config, secret_keys
 
 
-def run_offline(stack: str, overrides: Mapping[str, Any] | None = None) -> OfflineRun:
-    """Runs ``stacks/__main__.py`` for ``stack`` in a fresh Pulumi runtime context and event loop."""
+def run_offline(stack: str, overrides: Mapping[str, Any] | None = None, project: Path = STACKS) -> OfflineRun:
+    """Runs ``<project>/__main__.py`` (the platform's program unless told otherwise) for ``stack`` in a fresh
+    Pulumi runtime context and event loop."""
     with own_event_loop():
-        return contextvars.Context().run(_run, stack, overrides)
+        return contextvars.Context().run(_run, stack, overrides, project)
 
 
 @contextmanager
@@ -139,12 +146,13 @@ def own_event_loop() -> Iterator[None]:
         loop.close()
 
 
-def _run(stack: str, overrides: Mapping[str, Any] | None) -> OfflineRun:
-    config, secret_keys = stack_config(stack, overrides)
+def _run(stack: str, overrides: Mapping[str, Any] | None, project: Path) -> OfflineRun:
+    config, secret_keys = stack_config(stack, overrides, project)
+    name = str(yaml.safe_load((project / "Pulumi.yaml").read_text())["name"])
     run = OfflineRun(stack=stack, config=config)
     mocks = PlanMocks(region=config.get("aws:region", "us-east-1"))
     pulumi.runtime.set_all_config(config, secret_keys)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False,
+    pulumi.runtime.set_mocks(mocks, project=name, stack=stack, preview=False,
                              monitor=_RecordingMonitor(mocks, run))
 
     failures: list[Exception] = []
@@ -152,7 +160,7 @@ def _run(stack: str, overrides: Mapping[str, Any] | None) -> OfflineRun:
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> pulumi.Output[None] | None:
         try:
-            runpy.run_path(str(STACKS / "__main__.py"), run_name="__main__")
+            runpy.run_path(str(project / "__main__.py"), run_name="__main__")
         except Exception as exc:  # reported below, once the registrations already under way have settled
             failures.append(exc)
             return None

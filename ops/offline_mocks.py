@@ -54,6 +54,24 @@ def _service(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
 
 
+def _ingress(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """An ALB's address, as the load balancer controller writes it into the Ingress's status."""
+    hostname = f"k8s-{name[:20]}-{_digest(name)[:10]}-{_digest(name)[10:20]}.{region}.elb.amazonaws.com"
+    return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
+
+
+def _certificate(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    domain = str(inputs["domainName"])
+    return {"arn": _arn("acm", region, f"certificate/{_uuid(name)}"), "domainValidationOptions": [{
+        "domainName": domain, "resourceRecordName": f"_{_digest(name)[:32]}.{domain}.",
+        "resourceRecordType": "CNAME", "resourceRecordValue": f"_{_digest(domain)[:32]}.acm-validations.aws."}]}
+
+
+def _uuid(name: str) -> str:
+    text = _digest(name)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:32]}"
+
+
 def _image(name: str, inputs: dict[str, Any], _: str) -> dict[str, Any]:
     repository = str((inputs.get("tags") or [f"{name}:0"])[0]).rsplit(":", 1)[0]
     digest = f"sha256:{_digest(repository)}"
@@ -72,11 +90,23 @@ COMPUTED: dict[str, Computed] = {
     "random:index/randomPassword:RandomPassword": lambda n, i, r: {"result": _digest(n)[: int(i["length"])]},
     "tls:index/privateKey:PrivateKey": _private_key,
     "eks:index:Cluster": _eks_cluster,
+    "kubernetes:networking.k8s.io/v1:Ingress": _ingress,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": lambda n, i, r: {"certificateArn": i["certificateArn"]},
+    "aws:route53/record:Record": lambda n, i, r: {"fqdn": str(i["name"]).rstrip(".")},
+    "aws:sqs/queue:Queue": lambda n, i, r: {"arn": _arn("sqs", r, n), "name": n,
+                                            "url": f"https://sqs.{r}.amazonaws.com/{ACCOUNT}/{n}"},
+    "aws:sns/topic:Topic": lambda n, i, r: {"arn": _arn("sns", r, n), "name": n},
+    "aws:wafv2/webAcl:WebAcl": lambda n, i, r: {"arn": _arn("wafv2", r, f"regional/webacl/{n}/{_uuid(n)}")},
+    "aws:backup/vault:Vault": lambda n, i, r: {"arn": _arn("backup", r, f"backup-vault:{n}"), "name": n},
+    "aws:elasticache/parameterGroup:ParameterGroup": lambda n, i, r: {"name": n},
     "kubernetes:core/v1:Service": _service,
     "docker-build:index:Image": _image,
 }
 
 CALLS: dict[str, dict[str, Any]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": {
+        "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/offline", "userId": "OFFLINE", "id": ACCOUNT},
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
         "userName": "AWS", "password": "offline-registry-password", "authorizationToken": "offline",
         "proxyEndpoint": f"https://{ACCOUNT}.dkr.ecr.amazonaws.com", "expiresAt": "2099-01-01T00:00:00Z",

@@ -1,8 +1,9 @@
-"""AppService: one app of the platform on Kubernetes, locked down and autoscaled.
+"""AppService: one app of the platform on Kubernetes, locked down, spread and autoscaled.
 
-Deployment (probes, requests and limits, non-root, read-only root filesystem, pinned image), Service,
-ServiceAccount (with an IRSA role scoped to the app's own tables on EKS), HPA, PDB and a NetworkPolicy
-that admits only the gateway (and Prometheus), unless the app is the public entry point.
+Deployment (cheap probes, requests and limits, non-root, read-only root filesystem, pinned image, spread over
+zones and nodes, a preStop pause so load balancers stop sending before the process stops), Service,
+ServiceAccount (with a Pod Identity role scoped to the app's own tables on EKS), HPA, PDB and a NetworkPolicy
+that opens exactly the app's paths in a namespace that denies everything else.
 """
 
 from __future__ import annotations
@@ -12,25 +13,27 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
+from cnop_platform.pod_identity import PodIdentity, pod_role, table_access_policy
 from cnop_platform.pod_security import container_security_context, pod_security_context
 from cnop_platform.secrets import SecretKey
-from cnop_platform.service_role import table_access_role
 
 APP_USER_ID = 10001  # the Dockerfile's app user
+SECRETS_CHECKSUM = "cnop.io/secrets-checksum"
+
+Peer = k8s.networking.v1.NetworkPolicyPeerArgsDict
+EgressRule = k8s.networking.v1.NetworkPolicyEgressRuleArgsDict
 
 
 @dataclass(frozen=True, kw_only=True)
 class TableAccess:
-    """The tables an app may use and the cluster identity that lets its pods assume a role for them."""
+    """The tables an app may use and the cluster whose pods may assume a role for them."""
 
     table_arns: Sequence[pulumi.Input[str]]
     """ARNs of the app's own tables (their indexes are included)."""
     kms_key_arn: pulumi.Input[str]
     """The tables' KMS key."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider."""
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer (the provider URL without ``https://``)."""
+    identity: PodIdentity
+    """The cluster the role trusts."""
     region: str
     """Region of the tables (scopes the KMS ``ViaService`` condition)."""
 
@@ -45,10 +48,14 @@ class AppServiceArgs:
     """The apps image, pinned by tag or digest."""
     port: int
     """Container and Service port."""
+    probe_path: str = "/readyz"
+    """The kubelet's probe: the process answers (no dependency is called)."""
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Plain environment variables (the app's settings)."""
     secret_env: Mapping[str, SecretKey] = field(default_factory=dict)
     """Environment variables read from Kubernetes Secrets."""
+    secrets_checksum: pulumi.Input[str] | None = None
+    """A digest of the Secrets' values, on the pod template: a rotated secret rolls the pods."""
     min_replicas: int = 1
     """HPA floor."""
     max_replicas: int = 3
@@ -63,18 +70,27 @@ class AppServiceArgs:
     """CPU limit per pod."""
     memory_limit: str = "512Mi"
     """Memory limit per pod."""
+    zones_strictly: bool = False
+    """Never put a pod where it would leave zones unbalanced (the nodes carry zone labels: EKS); otherwise
+    zones and nodes are preferences only (Kind's one unlabelled node)."""
+    pre_stop_seconds: int = 25
+    """Pause before SIGTERM: endpoints and load balancer targets are withdrawn while the pod still serves."""
+    termination_grace_seconds: int = 60
+    """The pause, then uvicorn's graceful shutdown of requests in flight."""
     public: bool = False
-    """The entry point: reachable from outside the namespace; every other app admits only the gateway."""
+    """The entry point; every other app admits only the gateway."""
     service_type: str = "ClusterIP"
-    """Kubernetes Service type (``LoadBalancer`` or ``NodePort`` for the public app)."""
+    """Kubernetes Service type (``NodePort`` for the public app on Kind; EKS uses an Ingress)."""
     node_port: int | None = None
     """Fixed node port when ``service_type`` is ``NodePort``."""
-    gateway_labels: Mapping[str, str] = field(default_factory=lambda: {"app.kubernetes.io/name": "gateway"})
-    """Pods that may call a non-public app."""
+    clients: Sequence[Peer] | None = None
+    """Who may connect to the app's port: None means anyone (the public entry on Kind)."""
+    egress: Sequence[EgressRule] = ()
+    """Where the app may connect (DNS is open namespace-wide)."""
     monitoring_namespace: str = "monitoring"
     """Namespace whose Prometheus may scrape ``/metrics``."""
     table_access: TableAccess | None = None
-    """An IRSA role for the app's tables; None where pods use static local credentials (localstack)."""
+    """A Pod Identity role for the app's tables; None where pods use static local credentials (localstack)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags put on every AWS resource."""
 
@@ -83,8 +99,6 @@ class AppService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     url: pulumi.Output[str]
     """The in-cluster URL other apps use."""
-    load_balancer_hostname: pulumi.Output[str]
-    """The public address of a LoadBalancer Service; empty for other types."""
 
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:AppService", name, None, opts)
@@ -93,20 +107,20 @@ class AppService(pulumi.ComponentResource):
                   "app.kubernetes.io/component": "api"}
         meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": args.service, "namespace": args.namespace, "labels": labels}
 
-        annotations: dict[str, pulumi.Input[str]] = {}
+        account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata=meta, automount_service_account_token=False,
+                                             opts=child)
+        depends: list[pulumi.Resource] = []
         if args.table_access is not None:
             access = args.table_access
-            role = table_access_role(
-                name, oidc_provider_arn=access.oidc_provider_arn, oidc_issuer=access.oidc_issuer,
-                service_account=args.service, namespace=args.namespace, table_arns=access.table_arns,
-                kms_key_arn=access.kms_key_arn, region=access.region, tags=args.tags, parent=self)
-            annotations["eks.amazonaws.com/role-arn"] = role.arn
-        account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata={**meta, "annotations": annotations},
-                                             automount_service_account_token=False, opts=child)
+            policy = pulumi.Output.all(access.kms_key_arn, *access.table_arns).apply(
+                lambda values: table_access_policy(values[0], values[1:], access.region))
+            # Associated before the pods start: the Pod Identity webhook injects credentials at admission.
+            depends.append(pod_role(name, access.identity, namespace=args.namespace, service_account=args.service,
+                                    policy=policy, parent=self).ready)
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment", metadata=meta, spec=_deployment_spec(args, labels, account.metadata.name),
             # The HPA owns the replica count once the Deployment exists.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"], depends_on=depends),
         )
         port: k8s.core.v1.ServicePortArgsDict = {"name": "http", "port": args.port, "target_port": "http",
                                                  "protocol": "TCP"}
@@ -129,17 +143,7 @@ class AppService(pulumi.ComponentResource):
         self.service_name = service.metadata.name
         self.url = pulumi.Output.format("http://{0}.{1}.svc.cluster.local:{2}", service.metadata.name,
                                         args.namespace, args.port)
-        self.load_balancer_hostname = service.status.apply(_first_address)
-        self.register_outputs({"service_name": self.service_name, "url": self.url,
-                               "load_balancer_hostname": self.load_balancer_hostname})
-
-
-def _first_address(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
-    balancer = status.load_balancer if status is not None else None
-    for point in (balancer.ingress or []) if balancer is not None else []:
-        if point.hostname or point.ip:
-            return str(point.hostname or point.ip)
-    return ""
+        self.register_outputs({"service_name": self.service_name, "url": self.url})
 
 
 def _deployment_spec(
@@ -149,20 +153,26 @@ def _deployment_spec(
     env += [{"name": key, "value_from": {"secret_key_ref": {"name": ref.secret_name, "key": ref.key}}}
             for key, ref in sorted(args.secret_env.items())]
     command = ["python", "-m", "apps.serve", args.service, "--host", "0.0.0.0", "--port", str(args.port)]
+    probe: k8s.core.v1.ProbeArgsDict = {"http_get": {"path": args.probe_path, "port": "http"}, "timeout_seconds": 2}
+    annotations = {SECRETS_CHECKSUM: args.secrets_checksum} if args.secrets_checksum is not None else {}
+    selector: k8s.meta.v1.LabelSelectorArgsDict = {"match_labels": labels}
     return {
         "replicas": args.min_replicas,
         "selector": {"match_labels": labels},
         "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": 1}},
         "template": {
-            "metadata": {"labels": labels},
+            "metadata": {"labels": labels, "annotations": annotations},
             "spec": {
                 "service_account_name": account,
                 "automount_service_account_token": False,
                 "security_context": pod_security_context(APP_USER_ID),
-                "termination_grace_period_seconds": 30,
-                "topology_spread_constraints": [{"max_skew": 1, "topology_key": "kubernetes.io/hostname",
-                                                 "when_unsatisfiable": "ScheduleAnyway",
-                                                 "label_selector": {"match_labels": labels}}],
+                "termination_grace_period_seconds": args.termination_grace_seconds,
+                "topology_spread_constraints": [
+                    {"max_skew": 1, "topology_key": "topology.kubernetes.io/zone", "label_selector": selector,
+                     "when_unsatisfiable": "DoNotSchedule" if args.zones_strictly else "ScheduleAnyway"},
+                    {"max_skew": 1, "topology_key": "kubernetes.io/hostname", "label_selector": selector,
+                     "when_unsatisfiable": "ScheduleAnyway"},
+                ],
                 "containers": [{
                     "name": args.service,
                     "image": args.image,
@@ -170,12 +180,12 @@ def _deployment_spec(
                     "command": command,
                     "env": env,
                     "ports": [{"name": "http", "container_port": args.port, "protocol": "TCP"}],
-                    # /health checks DynamoDB and Redis: it decides readiness. Liveness only asks whether the
-                    # process still accepts connections, so an outage of a dependency never restarts every pod.
-                    "readiness_probe": {"http_get": {"path": "/health", "port": "http"},
-                                        "period_seconds": 10, "timeout_seconds": 3, "failure_threshold": 3},
-                    "startup_probe": {"tcp_socket": {"port": "http"}, "period_seconds": 2, "failure_threshold": 30},
-                    "liveness_probe": {"tcp_socket": {"port": "http"}, "period_seconds": 20, "failure_threshold": 3},
+                    # The probe path calls no dependency: a Redis or DynamoDB blip never unreadies (or restarts)
+                    # every pod at once; the deep check (the catalogue's health_path) is for alerts and people.
+                    "startup_probe": {**probe, "period_seconds": 2, "failure_threshold": 30},
+                    "readiness_probe": {**probe, "period_seconds": 5, "failure_threshold": 2},
+                    "liveness_probe": {**probe, "period_seconds": 10, "failure_threshold": 3},
+                    "lifecycle": {"pre_stop": {"sleep": {"seconds": args.pre_stop_seconds}}},
                     "resources": {"requests": {"cpu": args.cpu_request, "memory": args.memory_request},
                                   "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit}},
                     "security_context": container_security_context(),
@@ -189,10 +199,10 @@ def _deployment_spec(
 
 def _network_policy(args: AppServiceArgs, labels: dict[str, str]) -> k8s.networking.v1.NetworkPolicySpecArgsDict:
     port: k8s.networking.v1.NetworkPolicyPortArgsDict = {"protocol": "TCP", "port": args.port}
-    if args.public:
-        rules: list[k8s.networking.v1.NetworkPolicyIngressRuleArgsDict] = [{"ports": [port]}]
-    else:
-        monitoring = {"kubernetes.io/metadata.name": args.monitoring_namespace}
-        rules = [{"ports": [port], "from_": [{"pod_selector": {"match_labels": dict(args.gateway_labels)}},
-                                             {"namespace_selector": {"match_labels": monitoring}}]}]
-    return {"pod_selector": {"match_labels": labels}, "policy_types": ["Ingress"], "ingress": rules}
+    monitoring: Peer = {"namespace_selector": {"match_labels": {
+        "kubernetes.io/metadata.name": args.monitoring_namespace}}}
+    rule: k8s.networking.v1.NetworkPolicyIngressRuleArgsDict = {"ports": [port]}
+    if args.clients is not None:
+        rule["from_"] = [*args.clients, monitoring]
+    return {"pod_selector": {"match_labels": labels}, "policy_types": ["Ingress", "Egress"],
+            "ingress": [rule], "egress": list(args.egress)}

@@ -21,6 +21,10 @@ class DatabaseArgs:
     """Refuse DeleteTable until this is switched off."""
     key_deletion_window_days: pulumi.Input[int] = 30
     """Waiting period before the KMS key is really deleted."""
+    protect: bool = False
+    """Pulumi refuses to delete the tables and their key (``pulumi destroy``, a replacing change)."""
+    retain_on_delete: bool = False
+    """Removing them from the program leaves them in AWS instead of deleting them."""
     tables: Sequence[TableDefinition] = TABLES
     """The table definitions; the single definition unless a test narrows it."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -37,16 +41,18 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # Deleting either loses data: a table its items, the key every item and backup encrypted with it.
+        data = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete)
         key = aws.kms.Key(
             f"{name}-key", description=f"{name}: DynamoDB tables at rest", enable_key_rotation=True,
-            deletion_window_in_days=args.key_deletion_window_days, tags=dict(args.tags), opts=child,
+            deletion_window_in_days=args.key_deletion_window_days, tags=dict(args.tags), opts=data,
         )
         aws.kms.Alias(f"{name}-key", name=f"alias/{args.table_prefix}tables", target_key_id=key.key_id, opts=child)
         self.kms_key_arn = key.arn
         self.table_names = {}
         self.table_arns = {}
         for definition in args.tables:
-            table = _table(name, definition, args, key.arn, child)
+            table = _table(name, definition, args, key.arn, data)
             self.table_names[definition.logical_name] = table.name
             self.table_arns[definition.logical_name] = table.arn
         self.register_outputs({"kms_key_arn": self.kms_key_arn, "table_names": self.table_names,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 from cnop_platform.namespace import app_namespace
+from cnop_platform.pod_identity import PodIdentity
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,8 +25,8 @@ class KindCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     """How to get the kubeconfig: Kind owns it, so it is not in the state (a secret, like EKS's)."""
     namespace: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Output[str] | None = None
-    oidc_issuer: pulumi.Output[str] | None = None
+    identity: PodIdentity | None = None
+    """Kind pods use LocalStack's static credentials: no cloud identity."""
 
     def __init__(self, name: str, args: KindClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:KindCluster", name, None, opts)

@@ -27,11 +27,14 @@ class LocalCacheArgs:
 class LocalCache(pulumi.ComponentResource):
     redis_url: pulumi.Output[str]
     """``redis://`` URL carrying the password: a secret."""
+    pod_labels: dict[str, str]
+    """The Redis pod's labels: what the apps' egress policies name."""
 
     def __init__(self, name: str, args: LocalCacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:LocalCache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "cache"}
+        self.pod_labels = labels
         password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-password", metadata={"name": f"{name}-password", "namespace": args.namespace, "labels": labels},
@@ -49,7 +52,7 @@ class LocalCache(pulumi.ComponentResource):
             metadata={"name": name, "namespace": args.namespace, "labels": labels},
             spec={
                 "pod_selector": {"match_labels": labels},
-                "policy_types": ["Ingress"],
+                "policy_types": ["Ingress", "Egress"],  # it connects nowhere
                 "ingress": [{"from_": [{"pod_selector": {"match_labels": dict(args.client_labels)}}],
                              "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}],
             },

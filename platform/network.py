@@ -20,6 +20,8 @@ class NetworkArgs:
     """The VPC's range; split into /20 subnets (``subnet_blocks``)."""
     nat_gateway_per_zone: bool = False
     """One NAT gateway per zone (zone-failure tolerant) instead of one shared."""
+    discovery_tag: str | None = None
+    """``karpenter.sh/discovery`` value put on the private subnets, where Karpenter launches nodes."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags put on every AWS resource."""
 
@@ -37,6 +39,10 @@ class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
     public_subnet_ids: pulumi.Output[list[str]]
+    private_cidrs: list[str]
+    """The nodes' and pods' subnets (the VPC CNI gives pods addresses there): where Redis is reached from."""
+    public_cidrs: list[str]
+    """The load balancers' subnets: the only addresses the gateway believes ``X-Forwarded-For`` from."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:Network", name, None, opts)
@@ -64,7 +70,8 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=public_routes.id, opts=child)
             private.append(aws.ec2.Subnet(
                 f"{name}-private-{zone}", vpc_id=vpc.id, availability_zone=zone, cidr_block=str(blocks[index]),
-                tags={**tags, "Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1"}, opts=child,
+                tags={**tags, "Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1",
+                      **({"karpenter.sh/discovery": args.discovery_tag} if args.discovery_tag else {})}, opts=child,
             ))
 
         nat_zones = zones if args.nat_gateway_per_zone else zones[:1]
@@ -88,6 +95,8 @@ class Network(pulumi.ComponentResource):
                             vpc_endpoint_type="Gateway", route_table_ids=private_route_tables, tags=tags, opts=child)
 
         self.vpc_id = vpc.id
+        self.private_cidrs = [str(block) for block in blocks[:len(zones)]]
+        self.public_cidrs = [str(block) for block in blocks[len(zones):2 * len(zones)]]
         self.private_subnet_ids = pulumi.Output.all(*[subnet.id for subnet in private])
         self.public_subnet_ids = pulumi.Output.all(*[subnet.id for subnet in public])
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -12,14 +12,16 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from platform_policy.rules import CHECKS, Check
+from platform_policy.rules import CHECKS, Check, Resource
 
 PACK_NAME = "cnop-platform"
 
 
 def _validation(check: Check) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for violation in check(args.resource_type, args.props):
+        props = args.props if isinstance(args.props, Mapping) else {}
+        protect = bool(getattr(args.opts, "protect", False))
+        for violation in check(Resource(args.resource_type, props, protect)):
             report_violation(violation, args.urn)
 
     return validate

@@ -6,16 +6,18 @@ any resource is declared. A component's own tunables (node count, instance and n
 retention, replicas and resources) default to its ``Args``: unset here means "what the component chooses",
 written only there. What is environment policy (the VPC range, who may reach the Kubernetes API, the apps'
 namespace, the table prefix) defaults here. Secrets stay encrypted ``Output``s, outside the models.
+
+The value types and the section base live in ``stacks/config_types.py``; the sections for what surrounds the
+cluster (edge, access, capacity, backup, alerts, signing keys) in ``stacks/config_sections.py``; the rules that
+tie sections together (prod's requirements, EKS's edge and API ranges, capacity for the apps' peak) here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import re
 from collections.abc import Mapping
 from ipaddress import IPv4Network
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pulumi
 from cnop_platform.appservice import AppServiceArgs
@@ -27,23 +29,47 @@ from cnop_platform.kind_cluster import KindClusterArgs
 from cnop_platform.local_cache import LocalCacheArgs
 from cnop_platform.monitoring import MonitoringArgs
 from cnop_platform.network import NetworkArgs, subnet_blocks
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
-from apps.common.services import names
+from apps.common.services import SERVICES
 from apps.common.settings import Environment
 from apps.common.tables import default_table_prefix
+from stacks.config_sections import (
+    AccessConfig,
+    AlertsConfig,
+    BackupConfig,
+    CapacityConfig,
+    EdgeConfig,
+    SecretsConfig,
+)
+from stacks.config_types import (
+    AppName,
+    CacheNodeType,
+    ChartVersion,
+    ConfigRuleError,
+    Count,
+    CpuQuantity,
+    EngineVersion,
+    EnvName,
+    Flag,
+    InstanceType,
+    KubernetesName,
+    KubernetesVersion,
+    MemoryQuantity,
+    NodePort,
+    PinnedImage,
+    Region,
+    Retention,
+    ServiceType,
+    SnapshotDays,
+    TablePrefix,
+    Url,
+    Zone,
+    component_default,
+    cpu_cores,
+)
+from stacks.config_types import Section as _Section
 
 GEMINI_API_KEY = "geminiApiKey"
 """Secret config: read by ``load`` with ``get_secret`` and kept an encrypted Output, never a model value."""
@@ -54,79 +80,6 @@ OTHER_NAMESPACES = {"region": "aws:region"}
 class ConfigError(pulumi.RunError, ValueError):
     """The stack configuration is invalid: one line naming the stack file and the key (a RunError, so Pulumi
     prints it without a traceback)."""
-
-
-class ConfigRuleError(ValueError):
-    """A rule over several values is broken; ``key`` (camelCase, relative to the model) is the one to change."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-def component_default(args: type[Any], name: str) -> Any:
-    """The default of field ``name`` of a component's Args, the only place it is written."""
-    (found,) = (f for f in dataclasses.fields(args) if f.name == name)
-    if found.default is dataclasses.MISSING:
-        raise TypeError(f"{args.__name__}.{name} has no default for the stack config to fall back on")
-    return found.default
-
-
-def _matching(pattern: str, expected: str) -> AfterValidator:
-    """A string check whose error says what was expected rather than quoting the regular expression."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"{value!r} is not {expected}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _known_app(name: str) -> str:
-    if name not in names():
-        raise ValueError(f"{name!r} is not an app; the apps are {', '.join(names())}")
-    return name
-
-
-def _pinned_image(reference: str) -> str:
-    """``name:tag`` with an exact tag, as the apps image must be (``check_pinned``)."""
-    name, _, tag = reference.rpartition(":")
-    if not name or "/" in tag:
-        raise ValueError(f"{reference!r} names no tag")
-    check_pinned(tag, None)
-    return reference
-
-
-Count = Annotated[int, Field(strict=True, gt=0)]
-Flag = Annotated[bool, Field(strict=True)]
-NodePort = Annotated[int, Field(strict=True, ge=30000, le=32767)]
-SnapshotDays = Annotated[int, Field(strict=True, ge=0, le=35)]
-ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
-Region = Annotated[str, _matching(r"[a-z]{2}(-[a-z]+)+-\d+", "an AWS region such as us-east-1")]
-Zone = Annotated[str, _matching(r"[a-z]{2}(-[a-z]+)+-\d+[a-z]", "an availability zone such as us-east-1a")]
-KubernetesVersion = Annotated[str, _matching(r"1\.\d+", "a Kubernetes minor version such as 1.33")]
-ChartVersion = Annotated[str, _matching(r"\d+\.\d+\.\d+", "an exact chart version such as 78.2.1")]
-EngineVersion = Annotated[str, _matching(r"\d+\.(\d+|x)", "a Redis engine version such as 7.1")]
-InstanceType = Annotated[str, _matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type such as t3.large")]
-CacheNodeType = Annotated[str, _matching(r"cache\.[a-z0-9-]+\.[a-z0-9]+", "a node type such as cache.t4g.small")]
-KubernetesName = Annotated[str, _matching(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", "a Kubernetes name such as cnop")]
-CpuQuantity = Annotated[str, _matching(r"\d+m|\d+(\.\d+)?", "a Kubernetes CPU quantity such as 250m or 2")]
-MemoryQuantity = Annotated[str, _matching(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?",
-                                          "a Kubernetes memory quantity such as 512Mi or 1Gi")]
-Retention = Annotated[str, _matching(r"\d+(ms|s|m|h|d|w|y)", "a Prometheus duration such as 15d")]
-Url = Annotated[str, _matching(r"https?://[^\s/]+(/\S*)?", "an http(s) URL")]
-TablePrefix = Annotated[str, _matching(r"[A-Za-z0-9_.-]+", "a DynamoDB table name prefix such as cnop-dev-")]
-EnvName = Annotated[str, _matching(r"[A-Z][A-Z0-9_]*", "an environment variable name")]
-AppName = Annotated[str, AfterValidator(_known_app)]
-PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
-
-
-class _Section(BaseModel):
-    # validate_default: the components' defaults pass the same checks as the values a stack file gives.
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
-                              validate_default=True)
 
 
 class NetworkConfig(_Section):
@@ -147,8 +100,8 @@ class ClusterConfig(_Section):
     kind: Literal["eks", "kind"]
     node_count: Count = component_default(ClusterArgs, "node_count")
     instance_type: InstanceType = component_default(ClusterArgs, "instance_type")
-    api_allowed_cidrs: tuple[IPv4Network, ...] = Field((IPv4Network("0.0.0.0/0"),), min_length=1)
-    """Who may reach the Kubernetes API: anyone unless the stack narrows it."""
+    api_allowed_cidrs: tuple[IPv4Network, ...] = ()
+    """Who may reach the Kubernetes API endpoint (EKS): the operators' and CI's egress ranges, never 0.0.0.0/0."""
     kind_context: Annotated[str, Field(min_length=1)] = "kind-cnop"
     kind_cluster_name: KubernetesName = component_default(KindClusterArgs, "cluster_name")
     namespace: KubernetesName = "cnop"
@@ -158,6 +111,10 @@ class ClusterConfig(_Section):
 class DatabaseConfig(_Section):
     point_in_time_recovery: Flag = component_default(DatabaseArgs, "point_in_time_recovery")
     deletion_protection: Flag = component_default(DatabaseArgs, "deletion_protection")
+    protect: Flag = component_default(DatabaseArgs, "protect")
+    """Pulumi's ``protect`` on the tables and their key."""
+    retain_on_delete: Flag = component_default(DatabaseArgs, "retain_on_delete")
+    """Removed from the program, the tables and their key stay in AWS."""
 
 
 class CacheConfig(_Section):
@@ -199,7 +156,8 @@ class AppsConfig(_Section):
     cpu_limit: CpuQuantity = component_default(AppServiceArgs, "cpu_limit")
     memory_limit: MemoryQuantity = component_default(AppServiceArgs, "memory_limit")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    gateway_service_type: ServiceType = "LoadBalancer"
+    gateway_service_type: ServiceType = "ClusterIP"
+    """ClusterIP behind the edge's ALB on EKS; NodePort on Kind."""
     gateway_node_port: NodePort | None = None
     gateway_url: Url | None = None
     """The gateway's address as users reach it, where the cluster cannot report it (Kind port mapping)."""
@@ -232,6 +190,12 @@ class MonitoringConfig(_Section):
         return self
 
 
+def _apps_peak_cores(apps: AppsConfig) -> float:
+    """What the apps request at the HPAs' ceilings."""
+    return len(SERVICES) * apps.max_replicas * cpu_cores(apps.cpu_request)
+
+
+
 class StackConfig(_Section):
     environment: Environment
     region: Region
@@ -244,6 +208,12 @@ class StackConfig(_Section):
     images: ImagesConfig
     apps: AppsConfig = Field(default_factory=AppsConfig)
     monitoring: MonitoringConfig
+    edge: EdgeConfig | None = None
+    access: AccessConfig = Field(default_factory=AccessConfig)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     _gemini_api_key: pulumi.Output[str] | None = PrivateAttr(None)
 
     @property
@@ -255,15 +225,53 @@ class StackConfig(_Section):
     def tags(self) -> dict[str, str]:
         return {"Project": "cnop", "Environment": self.environment, "ManagedBy": "pulumi"}
 
+    @property
+    def cluster_name(self) -> str:
+        return f"cnop-{self.environment}"
+
     @model_validator(mode="after")
     def _cluster_fits(self) -> StackConfig:
         if self.cluster.kind == "eks":
             _check_eks_network(self.network, self.region)
+            _check_eks_edge(self)
         else:
             _check_kind(self.cache, self.images)
+            if self.edge is not None:
+                raise ConfigRuleError("edge", "Kind serves plain HTTP on 127.0.0.1 (NodePort): no edge")
         if self.cache.multi_az and self.cache.kind != "elasticache":
             raise ConfigRuleError("cache.multiAz", "needs cache.kind elasticache")
+        if self.environment == "prod":
+            _check_prod(self)
         return self
+
+
+def _check_eks_edge(config: StackConfig) -> None:
+    cidrs = config.cluster.api_allowed_cidrs
+    if not cidrs:
+        raise ConfigRuleError("cluster.apiAllowedCidrs", "EKS needs the ranges that may reach its API endpoint")
+    if any(cidr.prefixlen == 0 for cidr in cidrs):
+        raise ConfigRuleError("cluster.apiAllowedCidrs", "0.0.0.0/0 opens the Kubernetes API to the internet")
+    if config.edge is None:
+        raise ConfigRuleError("edge", "EKS serves the gateway over HTTPS only: set edge.domain and a certificate")
+    if config.apps.gateway_service_type != "ClusterIP":
+        raise ConfigRuleError("apps.gatewayServiceType", "EKS fronts the gateway with the edge's ALB: ClusterIP")
+    needed = _apps_peak_cores(config.apps)
+    if cpu_cores(config.capacity.max_cpu) < needed:
+        raise ConfigRuleError("capacity.maxCpu", f"{config.capacity.max_cpu} is less than the {needed:g} cores the "
+                                                 "apps request at maxReplicas")
+
+
+def _check_prod(config: StackConfig) -> None:
+    rules = [
+        ("database.protect", config.database.protect, "production tables and their key must be protected"),
+        ("backup.enabled", config.backup.enabled, "production tables need an AWS Backup plan"),
+        ("access.operatorRoleArn", config.access.operator_role_arn is not None,
+         "production needs an operators' role besides the cluster's creator"),
+        ("access.ciRoleArn", config.access.ci_role_arn is not None, "production needs the CI role that deploys"),
+    ]
+    for key, met, message in rules:
+        if not met:
+            raise ConfigRuleError(key, message)
 
 
 def _check_eks_network(network: NetworkConfig, region: str) -> None:
@@ -288,8 +296,14 @@ def _check_kind(cache: CacheConfig, images: ImagesConfig) -> None:
         raise ConfigRuleError("images.repository", "Kind needs the local image name")
 
 
+def _is_section(annotation: Any) -> bool:
+    """A model, or an optional one (``EdgeConfig | None``)."""
+    return any(isinstance(kind, type) and issubclass(kind, BaseModel)
+               for kind in (annotation, *get_args(annotation)))
+
+
 OBJECT_KEYS = frozenset(field.alias or name for name, field in StackConfig.model_fields.items()
-                        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel))
+                        if _is_section(field.annotation))
 
 
 def load() -> StackConfig:

@@ -13,6 +13,9 @@ class AuthSettings(PlatformSettings):
 
     jwt_private_key: SecretStr | None = None
     """PEM of the P-256 signing key; only the local stack may run without one (a key is generated)."""
+    jwt_next_private_key: SecretStr | None = None
+    """PEM of a second P-256 key, published in the JWKS beside the signing key but not used to sign: the next
+    key before a rotation switches to it, or the previous one after, so that no token in flight is refused."""
     token_ttl_seconds: int = Field(3600, ge=60, le=86400)
     password_time_cost: int = Field(2, ge=1)
     password_memory_kib: int = Field(19456, ge=8192)
@@ -22,6 +25,8 @@ class AuthSettings(PlatformSettings):
     def _signing_key_outside_local(self) -> AuthSettings:
         if not self.is_local and self.jwt_private_key is None:
             raise ValueError(f"ENVIRONMENT={self.environment} requires AUTH_JWT_PRIVATE_KEY")
+        if self.jwt_next_private_key is not None and self.jwt_private_key is None:
+            raise ValueError("AUTH_JWT_NEXT_PRIVATE_KEY needs AUTH_JWT_PRIVATE_KEY: which key signs?")
         if self.token_ttl_seconds > self.jwt_max_lifetime_seconds:
             raise ValueError("AUTH_TOKEN_TTL_SECONDS exceeds JWT_MAX_LIFETIME_SECONDS: every token would be refused")
         return self

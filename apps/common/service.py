@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from pynamodb.connection import Connection
 from redis import Redis
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,7 @@ from apps.common.dependency_metrics import DependencyMetrics
 from apps.common.errors import install_error_handlers, refused_body
 from apps.common.health import TableCheck, redis_status
 from apps.common.logs import configure_logging
-from apps.common.metrics import HttpMetrics
+from apps.common.metrics import HttpMetrics, exposition
 from apps.common.middleware import ObservabilityMiddleware
 from apps.common.models import bind_models
 from apps.common.openapi import refusals
@@ -29,6 +29,7 @@ from apps.common.security import AccountBinding, key_set_from_settings
 from apps.common.services import Service
 from apps.common.settings import PlatformSettings
 from apps.common.tokens import KeySet, TokenVerifier
+from apps.common.tracing import Tracing, TracingSettings, start_tracing, tracing_settings
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ def build_context(
     registry: CollectorRegistry,
     dependency_metrics: DependencyMetrics,
     keys: KeySet | None = None,
+    tracing: Tracing | None = None,
 ) -> ServiceContext:
     dynamodb = bind_models(settings)
     dependency_metrics.instrument_dynamodb(dynamodb.client)
-    redis = make_redis(settings, dependency_metrics)
+    redis = (tracing or Tracing()).instrument_redis(make_redis(settings, dependency_metrics))
     return ServiceContext(
         service=service,
         settings=settings,
@@ -81,17 +83,19 @@ def create_service_app(
     routers: Iterable[APIRouter],
     startup: Startup[Parts] | None = None,
     keys: KeySet | None = None,
+    tracing_config: TracingSettings | None = None,
 ) -> FastAPI:
     """A FastAPI app with the platform's conventions for a service of the catalogue; ``startup`` adds the
     app's own lifespan work and builds the parts its routes use."""
     configure_logging(service.name, settings.log_level)
+    tracing = start_tracing(service.name, settings.environment, tracing_config or tracing_settings())
     registry = CollectorRegistry()
     metrics = HttpMetrics(registry)
     dependency_metrics = DependencyMetrics(registry, service.name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context = build_context(service, settings, registry, dependency_metrics, keys)
+        context = build_context(service, settings, registry, dependency_metrics, keys, tracing)
         app.state.context = context
         try:
             async with AsyncExitStack() as running:
@@ -103,11 +107,13 @@ def create_service_app(
                 yield
         finally:
             context.redis.close()
+            tracing.shutdown()
 
     app = FastAPI(title=f"cnop {service.name}", lifespan=lifespan, redirect_slashes=False)
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth,
                        refuse=refused_body)
     app.add_middleware(ObservabilityMiddleware, service=service.name, metrics=metrics)
+    tracing.instrument_app(app, (service.health_path, service.probe_path, service.metrics_path))
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -122,11 +128,19 @@ def create_service_app(
         body = {"status": "healthy" if healthy else "degraded", "service": service.name, "checks": checks}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    @app.get(service.probe_path, tags=["operations"], responses=refusals(400))
+    async def ready() -> dict[str, str]:
+        """The kubelet's probe: this process answers. Dependencies are ``health_path``'s business."""
+        return {"status": "ready", "service": service.name}
+
     @app.get(service.metrics_path, tags=["operations"], response_class=Response, responses={
-        200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+        200: {"description": "Prometheus text format, or OpenMetrics (with exemplars) when the Accept header asks",
+              "content": {"text/plain": {"schema": {"type": "string"}},
+                          "application/openmetrics-text": {"schema": {"type": "string"}}}},
         **refusals(400)})
-    async def metrics_endpoint() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    async def metrics_endpoint(request: Request) -> Response:
+        body, content_type = exposition(registry, request.headers.get("accept"))
+        return Response(body, media_type=content_type)
 
     return app
 

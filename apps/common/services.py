@@ -41,6 +41,10 @@ class Service:
     public: bool = False
     """The only service reachable from outside; every other one is its upstream."""
     health_path: str = "/health"
+    """The deep check: its tables and Redis (the gateway: its upstreams and Redis); 503 when degraded. For
+    alerts, the local stack and people, never for the kubelet: one Redis blip would unready every pod at once."""
+    probe_path: str = "/readyz"
+    """The kubelet's probe: the process serves requests, nothing more (no dependency is called)."""
     metrics_path: str = "/metrics"
 
     def __post_init__(self) -> None:

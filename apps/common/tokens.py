@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import ECAlgorithm
 
 ALGORITHM = "ES256"
+PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
 REQUIRED_CLAIMS = ("sub", "uid", "iat", "exp", "jti", "iss", "aud")
 
 
@@ -62,11 +64,17 @@ class KeySet:
 
     @classmethod
     def from_pem(cls, pem: str) -> KeySet:
-        key = load_pem_public_key(pem.encode())
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise ValueError("JWT public key must be an EC (P-256) key")
+        """One or more PEM public keys, one after the other: while a signing key is rotated, the current one
+        and the next (or previous) one are both trusted."""
+        blocks = PEM_BLOCK.findall(pem)
+        if not blocks:
+            raise ValueError("JWT public key must be a PEM (P-256) public key")
         keys = cls()
-        keys.add(key)
+        for block in blocks:
+            key = load_pem_public_key(block.encode())
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise ValueError("JWT public key must be an EC (P-256) key")
+            keys.add(key)
         return keys
 
     def add(self, key: ec.EllipticCurvePublicKey) -> None:

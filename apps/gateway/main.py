@@ -9,16 +9,18 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException
 
 from apps.common.bodies import RequestBodyGuard
 from apps.common.dependency_metrics import DependencyMetrics
 from apps.common.logs import configure_logging
-from apps.common.metrics import HttpMetrics
+from apps.common.metrics import HttpMetrics, exposition
 from apps.common.middleware import ObservabilityMiddleware
 from apps.common.redis_client import make_async_redis
+from apps.common.services import public_entry, service
 from apps.common.tokens import KeySet
+from apps.common.tracing import Tracing, TracingSettings, start_tracing, tracing_settings
 from apps.gateway.admission import AdmissionControl
 from apps.gateway.breaker import CircuitBreaker
 from apps.gateway.bruteforce import LoginGuard
@@ -35,8 +37,9 @@ from apps.gateway.settings import GatewaySettings, get_settings
 EXPOSED_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
 
 
-def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependencies: DependencyMetrics) -> Gateway:
-    redis = make_async_redis(settings, dependencies)
+def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependencies: DependencyMetrics,
+                   tracing: Tracing) -> Gateway:
+    redis = tracing.instrument_redis(make_async_redis(settings, dependencies))
     keys = KeySet.from_pem(settings.jwt_public_key.get_secret_value()) if settings.jwt_public_key else KeySet()
     jwks_url = None if settings.jwt_public_key else settings.resolved_jwks_url
     upstreams = {}
@@ -45,6 +48,7 @@ def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependenc
                                  settings.breaker_half_open_successes, on_transition=metrics.breaker_moved)
         metrics.breaker_state.labels(name).set(0)
         upstreams[name] = Upstream(name, url, settings, breaker, metrics)
+        tracing.instrument_httpx(upstreams[name].client)  # its requests carry the trace upstream (traceparent)
     return Gateway(
         settings=settings,
         redis=redis,
@@ -71,7 +75,7 @@ def _endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
 async def _health(gateway: Gateway) -> dict[str, object]:
     async def check(upstream: Upstream) -> str:
         try:
-            answer = await upstream.client.get("/health", timeout=1.0)
+            answer = await upstream.client.get(service(upstream.name).health_path, timeout=1.0)
         except httpx.HTTPError:
             return "unavailable"
         return "ok" if answer.status_code == 200 else "degraded"
@@ -88,16 +92,17 @@ async def _health(gateway: Gateway) -> dict[str, object]:
     return {"status": "healthy" if healthy else "degraded", "service": "gateway", "checks": checks}
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(settings: GatewaySettings | None = None, tracing_config: TracingSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging("gateway", settings.log_level)
+    tracing = start_tracing("gateway", settings.environment, tracing_config or tracing_settings())
     registry = CollectorRegistry()
     metrics = GatewayMetrics(registry)
     dependencies = DependencyMetrics(registry, "gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gateway = _build_gateway(settings, metrics, dependencies)
+        gateway = _build_gateway(settings, metrics, dependencies, tracing)
         app.state.gateway = gateway
         await gateway.tokens.refresh_keys()
         try:
@@ -107,6 +112,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 await upstream.close()
             await gateway.tokens.http.aclose()
             await gateway.redis.aclose()
+            tracing.shutdown()
 
     app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   redirect_slashes=False)
@@ -114,13 +120,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.add_api_route(spec.path, _endpoint(spec), methods=list(spec.methods), include_in_schema=True,
                           tags=[spec.upstream])
 
-    @app.get("/health", tags=["operations"])
+    entry = public_entry()
+
+    @app.get(entry.health_path, tags=["operations"])
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(await _health(request.app.state.gateway))
 
+    @app.get(entry.probe_path, tags=["operations"])
+    async def ready() -> dict[str, str]:
+        """The kubelet's probe: this process answers; upstreams and Redis are ``health_path``'s business."""
+        return {"status": "ready", "service": entry.name}
+
     @app.get("/metrics", tags=["operations"])
-    async def metrics_endpoint() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    async def metrics_endpoint(request: Request) -> Response:
+        body, content_type = exposition(registry, request.headers.get("accept"))
+        return Response(body, media_type=content_type)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def public_contract(request: Request) -> Response:
@@ -153,4 +167,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(ObservabilityMiddleware, service="gateway", metrics=HttpMetrics(registry),
                        internal_error=lambda: gateway_error(500, INTERNAL_ERROR, "Internal gateway error"))
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: the server span encloses everything above; a client's traceparent is dropped before it starts.
+    tracing.instrument_app(app, (entry.health_path, entry.probe_path, entry.metrics_path), trust_incoming=False)
     return app

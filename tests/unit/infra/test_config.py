@@ -126,6 +126,47 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
      "cnop:images.build: builds push to ECR; Kind loads a local image (make kind-load)"),
     ("localstack", section("localstack", "cnop:cache", multiAz=True),
      "cnop:cache.multiAz: needs cache.kind elasticache"),
+    # what surrounds the cluster: the edge, the API endpoint, who administers, capacity, data, signing keys
+    ("prod", section("prod", "cnop:edge", certificateArn=None, hostedZoneId=None),
+     "cnop:edge.certificateArn: HTTPS needs a certificate: certificateArn, or hostedZoneId to request and "
+     "DNS-validate one"),
+    ("prod", {"cnop:edge": None}, "cnop:edge: EKS serves the gateway over HTTPS only: set edge.domain and a "
+                                  "certificate"),
+    ("prod", section("prod", "cnop:edge", domain="API.Example"),
+     "cnop:edge.domain: 'API.Example' is not a lower-case DNS name such as api.example.com"),
+    ("prod", section("prod", "cnop:edge", certificateArn="arn:aws:acm:us-east-1:1:certificate/x"),
+     "cnop:edge.certificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' is not an ACM certificate ARN"),
+    ("localstack", {"cnop:edge": {"domain": "api.example.com", "hostedZoneId": "Z0123456789EXAMPLE"}},
+     "cnop:edge: Kind serves plain HTTP on 127.0.0.1 (NodePort): no edge"),
+    ("dev", section("dev", "cnop:apps", gatewayServiceType="LoadBalancer"),
+     "cnop:apps.gatewayServiceType: EKS fronts the gateway with the edge's ALB: ClusterIP"),
+    ("dev", section("dev", "cnop:cluster", apiAllowedCidrs=["0.0.0.0/0"]),
+     "cnop:cluster.apiAllowedCidrs: 0.0.0.0/0 opens the Kubernetes API to the internet"),
+    ("dev", section("dev", "cnop:cluster", apiAllowedCidrs=[]),
+     "cnop:cluster.apiAllowedCidrs: EKS needs the ranges that may reach its API endpoint"),
+    ("prod", section("prod", "cnop:access", ciRoleArn=None),
+     "cnop:access.ciRoleArn: production needs the CI role that deploys"),
+    ("prod", section("prod", "cnop:access", operatorRoleArn="arn:aws:iam::1:role/x"),
+     "cnop:access.operatorRoleArn: 'arn:aws:iam::1:role/x' is not an IAM role ARN such as "
+     "arn:aws:iam::123456789012:role/operators"),
+    ("prod", section("prod", "cnop:capacity", maxCpu="4"),
+     "cnop:capacity.maxCpu: 4 is less than the 9 cores the apps request at maxReplicas"),
+    ("prod", section("prod", "cnop:capacity", amiAlias="al2023@latest"),
+     "cnop:capacity.amiAlias: 'al2023@latest' is not a pinned AMI alias such as al2023@v20250807"),
+    ("prod", section("prod", "cnop:capacity", capacityTypes=["on-demand", "reserved"]),
+     "cnop:capacity.capacityTypes[1]: Input should be 'on-demand' or 'spot'"),
+    ("prod", section("prod", "cnop:database", protect=False),
+     "cnop:database.protect: production tables and their key must be protected"),
+    ("prod", section("prod", "cnop:backup", enabled=False), "cnop:backup.enabled: production tables need an AWS "
+                                                             "Backup plan"),
+    ("prod", section("prod", "cnop:backup", retentionDays=0),
+     "cnop:backup.retentionDays: Input should be greater than or equal to 1"),
+    ("prod", section("prod", "cnop:alerts", emails=["oncall"]), "cnop:alerts.emails[0]: 'oncall' is not an e-mail "
+                                                                "address"),
+    ("prod", section("prod", "cnop:secrets", signingKeys=["k1", "k1"]),
+     "cnop:secrets.signingKeys: signing keys repeat in ['k1', 'k1']"),
+    ("prod", section("prod", "cnop:secrets", signingKeys=["a", "b", "c"]),
+     "cnop:secrets.signingKeys: Tuple should have at most 2 items after validation, not 3"),
     # every problem at once, still one line
     ("prod", section("prod", "cnop:cluster", nodeCount=0, instanceType="big"),
      "cnop:cluster.nodeCount: Input should be greater than 0; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from cnop_platform.appservice import APP_USER_ID
 
+from apps.common.services import SERVICES, public_entry
 from ops import kind, pulumi_cli
 from ops.servers import REPO
 
@@ -18,12 +20,12 @@ def dockerfile() -> str:
     return (REPO / "Dockerfile").read_text()
 
 
-def test_multi_stage_on_an_exactly_pinned_base() -> None:
+def test_multi_stage_on_a_base_pinned_by_digest() -> None:
     text = dockerfile()
-    (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", text, re.MULTILINE)
-    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", base)
+    (base,) = re.findall(r"^FROM (\S+) AS base$", text, re.MULTILINE)
+    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+@sha256:[0-9a-f]{64}", base)
     stages = re.findall(r"^FROM (\S+) AS (\w+)$", text, re.MULTILINE)
-    assert stages == [("${PYTHON_IMAGE}", "build"), ("${PYTHON_IMAGE}", "runtime")]
+    assert stages == [(base, "base"), ("base", "build"), ("base", "runtime")]
     python = tuple(int(part) for part in base.split(":")[1].split("-")[0].split(".")[:2])
     requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
     low, high = re.findall(r"(\d+)\.(\d+)", requires)
@@ -38,9 +40,23 @@ def test_runs_as_the_user_the_pods_expect_and_picks_the_app_by_command() -> None
     assert "latest" not in dockerfile()
 
 
-def test_the_build_context_is_only_the_apps() -> None:
+def test_installs_the_runtime_lock_with_hashes_and_labels_and_checks_itself() -> None:
+    text = dockerfile()
+    build = text.split(" AS build", 1)[1].split(" AS runtime", 1)[0]
+    assert "COPY requirements/runtime.lock ./" in build
+    assert "pip install --no-compile --require-hashes -r runtime.lock" in build
+    runtime = text.split(" AS runtime", 1)[1]
+    labels = set(re.findall(r"org\.opencontainers\.image\.([a-z.]+)=", runtime))
+    assert {"title", "description", "version", "revision", "base.name"} <= labels
+    (healthcheck,) = re.findall(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$", text, re.MULTILINE)
+    probe = json.loads(healthcheck)[2]
+    assert f"/{public_entry().probe_path.strip('/')}'" in probe and "/proc/1/cmdline" in probe
+    assert all(entry.probe_path == public_entry().probe_path for entry in SERVICES)
+
+
+def test_the_build_context_is_only_the_lock_and_the_apps() -> None:
     ignored = (REPO / ".dockerignore").read_text().split()
-    assert ignored[ignored.index("*"):][:3] == ["*", "!pyproject.toml", "!apps/"]
+    assert ignored[ignored.index("*"):][:3] == ["*", "!requirements/runtime.lock", "!apps/"]
 
 
 def test_kind_context_and_ports_agree_with_the_localstack_stack() -> None:

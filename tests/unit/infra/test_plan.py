@@ -47,8 +47,7 @@ def test_pick_reads_labels_with_dots() -> None:
 
 
 def test_importing_components_and_the_program_registers_nothing() -> None:
-    modules = ["appservice", "cache", "cluster", "database", "images", "kind_cluster", "local_cache",
-               "monitoring", "network", "registry", "secrets"]
+    modules = sorted(p.stem for p in (REPO / "platform").glob("*.py"))
     names = [*(f"cnop_platform.{m}" for m in modules), "stacks.program", "stacks.config", "stacks.app_services"]
 
     def registered_by_imports() -> dict[str, object]:
@@ -82,3 +81,17 @@ def test_the_program_folder_on_sys_path_shadows_nothing(folder: str) -> None:
     result = subprocess.run([sys.executable, "-c", program_imports], cwd=REPO / folder, capture_output=True,
                             text=True, check=False)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_prod_plan_shows_what_surrounds_the_cluster(runs: dict[str, OfflineRun],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["prod"]) == 0
+    printed = capsys.readouterr().out
+    for line in ("kubernetes:helm.sh/v3:Release  load-balancers-release  chart=\"aws-load-balancer-controller\"",
+                 "kubernetes:helm.sh/v3:Release  karpenter-release", "kubernetes:karpenter.sh/v1:NodePool",
+                 "kubernetes:helm.sh/v3:Release  metrics-server-release", "aws:eks/addon:Addon  addons-ebs-csi",
+                 "aws:eks/addon:Addon  cluster-pod-identity-agent", "aws:backup/plan:Plan  backup-plan",
+                 "aws:elasticache/parameterGroup:ParameterGroup  cache-params",
+                 "kubernetes:networking.k8s.io/v1:Ingress  edge-ingress", "aws:wafv2/webAcl:WebAcl  edge-waf",
+                 "gatewayUrl: https://api.cnop.example.com"):
+        assert line in printed, line

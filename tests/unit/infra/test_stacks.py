@@ -47,13 +47,22 @@ def test_prod_tables_have_recovery_and_deletion_protection(runs: dict[str, Offli
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_eks_has_a_fixed_node_group_of_at_least_two_and_an_oidc_provider(
+def test_eks_has_a_fixed_system_node_group_enforced_network_policies_and_named_admins(
     stack: str, runs: dict[str, OfflineRun]
 ) -> None:
     (cluster,) = runs[stack].of_type(EKS)
-    assert cluster.inputs["createOidcProvider"] is True
-    assert cluster.inputs["skipDefaultNodeGroup"] is True
+    assert cluster.inputs["name"] == f"cnop-{stack}"
+    assert cluster.inputs["createOidcProvider"] is False  # Pod Identity for every workload
+    assert cluster.inputs["skipDefaultNodeGroup"] is True and cluster.inputs["skipDefaultSecurityGroups"] is True
+    assert cluster.inputs["vpcCniOptions"]["enableNetworkPolicy"] is True
     assert cluster.inputs["version"] == runs[stack].config["cnop:kubernetesVersion"]
+    entries = cluster.inputs["accessEntries"]
+    assert set(entries) == {"operators", "ci"}
+    for entry in entries.values():
+        assert entry["principalArn"].startswith("arn:aws:iam::") and ":role/" in entry["principalArn"]
+        assert [p["policyArn"] for p in entry["accessPolicies"].values()] == [
+            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"]
+    assert all(not cidr.endswith("/0") for cidr in cluster.inputs["publicAccessCidrs"])
     (group,) = runs[stack].of_type(NODE_GROUP)
     scaling = group.inputs["scalingConfig"]
     assert scaling["minSize"] == scaling["maxSize"] == scaling["desiredSize"] >= 2
@@ -70,7 +79,9 @@ def test_outputs_are_exported_and_the_kubeconfig_is_secret(run: OfflineRun) -> N
     assert set(run.outputs) == {"gatewayUrl", "grafanaUrl", "grafanaAdminPassword", "tableNames", "image",
                                 "kubeconfig"}
     assert {"kubeconfig", "grafanaAdminPassword"} <= run.secret_outputs
-    assert run.outputs["gatewayUrl"].startswith("http://") and run.outputs["grafanaUrl"].startswith("http://")
+    scheme = "http://127.0.0.1:" if run.stack == "localstack" else "https://"
+    assert run.outputs["gatewayUrl"].startswith(scheme)
+    assert run.outputs["grafanaUrl"].startswith("http://")
 
 
 def test_the_program_builds_only_components_and_each_resource_has_one(run: OfflineRun) -> None:
@@ -86,8 +97,8 @@ def test_signing_key_and_passwords_stay_secret(run: OfflineRun) -> None:
     for secret in run.of_type("kubernetes:core/v1:Secret"):
         data = secret.inputs["stringData"]  # the engine marks the whole map secret when any value is
         assert data == "[secret]" or all(value == "[secret]" for value in data.values()), secret.name
-    (key,) = run.of_type("tls:index/privateKey:PrivateKey")
-    assert key.inputs == {"algorithm": "ECDSA", "ecdsaCurve": "P256"}
+    for key in run.of_type("tls:index/privateKey:PrivateKey"):
+        assert key.inputs == {"algorithm": "ECDSA", "ecdsaCurve": "P256"}
 
 
 def test_images_are_pinned_and_built_only_where_a_registry_exists(runs: dict[str, OfflineRun]) -> None:

@@ -60,8 +60,9 @@ def test_apps_are_told_the_prefix_the_tables_have(run: OfflineRun) -> None:
 
 def test_roles_are_scoped_to_the_apps_own_tables(runs: dict[str, OfflineRun]) -> None:
     for stack in ("dev", "prod"):
-        policies = {p.name.removesuffix("-tables"): json.loads(p.inputs["policy"])
-                    for p in runs[stack].of_type("aws:iam/rolePolicy:RolePolicy")}
+        policies = {p.name.removesuffix("-policy"): json.loads(p.inputs["policy"])
+                    for p in runs[stack].of_type("aws:iam/rolePolicy:RolePolicy")
+                    if p.name.removesuffix("-policy") in {entry.name for entry in SERVICES}}
         assert set(policies) == {entry.name for entry in SERVICES if entry.tables}
         for app, document in policies.items():
             (tables,) = [s for s in document["Statement"] if s["Sid"] == "OwnTables"]
