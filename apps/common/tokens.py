@@ -117,17 +117,44 @@ class KeySet:
         return len(self._keys)
 
 
+VERIFIED_TOKENS_KEPT = 10_000
+"""Tokens whose signature and claims a verifier remembers having checked (a few MB at most)."""
+
+
 class TokenVerifier:
+    """Signature and claims checked once per token: the claims of a token already verified are remembered,
+    keyed by a hash of the token, until it expires (a key is never withdrawn from a KeySet, so what was
+    verified stays verified; whether the token is revoked is not remembered: each request asks)."""
+
     def __init__(self, keys: KeySet, issuer: str, audience: str, max_lifetime_seconds: int,
-                 leeway_seconds: int = 5, clock: Callable[[], float] = time.time):
+                 leeway_seconds: int = 5, clock: Callable[[], float] = time.time,
+                 remembered: int = VERIFIED_TOKENS_KEPT):
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.max_lifetime = max_lifetime_seconds
         self.leeway = leeway_seconds
         self._clock = clock
+        self._remembered = remembered
+        self._verified: dict[bytes, Claims] = {}
+        self._remembering = threading.Lock()  # the apps verify in worker threads too
 
     def decode(self, token: str) -> Claims:
+        digest = hashlib.blake2b(token.encode(), digest_size=16).digest()
+        claims = self._verified.get(digest)
+        if claims is None:
+            claims = self._verify(token)
+            with self._remembering:
+                while self._verified and len(self._verified) >= self._remembered:
+                    del self._verified[next(iter(self._verified))]  # the oldest
+                if self._remembered > 0:
+                    self._verified[digest] = claims
+        elif self._clock() >= claims.expires_at + self.leeway:  # what PyJWT's own check would say now
+            self._verified.pop(digest, None)
+            raise InvalidToken("expired")
+        return claims
+
+    def _verify(self, token: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:

@@ -9,8 +9,8 @@ and exemplars. On, each service adds its hops to the trace:
   names it after the route template), child of the caller's W3C ``traceparent``. Not at the public entry:
   the gateway drops a client's ``traceparent``, ``tracestate`` and ``baggage`` and starts every trace
   itself, so no client can force sampling, choose trace ids or attach itself to our traces;
-- client spans of its httpx upstream clients (which carry the gateway's ``traceparent`` upstream), of its
-  Redis client, and of botocore (every DynamoDB call, PynamoDB's shared connection included).
+- client spans of the gateway's forwards (apps/gateway/proxy.py, which carry its ``traceparent`` upstream), of
+  its Redis client, and of botocore (every DynamoDB call, PynamoDB's shared connection included).
 
 Sampling is parent-based: the gateway samples ``OTEL_TRACES_SAMPLER_ARG`` of the requests and the apps
 follow its decision; a dependency call outside any request (the revocation watcher, the price feed, a health
@@ -28,12 +28,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-import httpx
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.resources import Resource
@@ -60,7 +59,6 @@ TRACE_CONTEXT_HEADERS = frozenset({"traceparent", "tracestate", "baggage"})
 """W3C trace context and baggage: what a caller says about the trace its request belongs to."""
 
 RedisClient = TypeVar("RedisClient", Redis, AsyncRedis)
-HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 
 class TracingSettings(BaseSettings):
@@ -159,11 +157,9 @@ class Tracing:
             RedisInstrumentor.instrument_client(client, tracer_provider=self.provider)
         return client
 
-    def instrument_httpx(self, client: HttpClient) -> HttpClient:
-        if self.provider is not None:
-            HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider,
-                                                      meter_provider=NoOpMeterProvider())
-        return client
+    def tracer(self, name: str) -> trace.Tracer | None:
+        """For spans of a service's own making (the gateway's forwards); None with tracing off."""
+        return self.provider.get_tracer(name) if self.provider is not None else None
 
     def instrument_botocore(self) -> None:
         """Every botocore client of the process, PynamoDB's shared connection included."""

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry
@@ -25,14 +24,17 @@ from apps.gateway.admission import AdmissionControl
 from apps.gateway.breaker import CircuitBreaker
 from apps.gateway.bruteforce import LoginGuard
 from apps.gateway.clients import ClientAddresses, GatewayTokens
+from apps.gateway.dispatch import ProxiedRoutes
 from apps.gateway.errors import BAD_REQUEST, INTERNAL_ERROR, UPSTREAM_UNAVAILABLE, gateway_error
 from apps.gateway.headers import SecurityHeadersMiddleware, StrictCORSMiddleware
 from apps.gateway.metrics import GatewayMetrics
 from apps.gateway.openapi import fetch_documents, merge_documents
 from apps.gateway.pipeline import Gateway
 from apps.gateway.proxy import Upstream
-from apps.gateway.route_table import ROUTES, RouteSpec
+from apps.gateway.response_cache import ResponseCache
+from apps.gateway.route_table import ROUTES
 from apps.gateway.settings import GatewaySettings, get_settings
+from apps.gateway.upstream_http import UpstreamError
 
 EXPOSED_HEADERS = ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"]
 
@@ -47,8 +49,8 @@ def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependenc
         breaker = CircuitBreaker(name, settings.breaker_failure_threshold, settings.breaker_cooldown_seconds,
                                  settings.breaker_half_open_successes, on_transition=metrics.breaker_moved)
         metrics.breaker_state.labels(name).set(0)
-        upstreams[name] = Upstream(name, url, settings, breaker, metrics)
-        tracing.instrument_httpx(upstreams[name].client)  # its requests carry the trace upstream (traceparent)
+        # With tracing on, each forward is a client span whose traceparent goes upstream.
+        upstreams[name] = Upstream(name, url, settings, breaker, metrics, tracing.tracer("apps.gateway.proxy"))
     return Gateway(
         settings=settings,
         redis=redis,
@@ -60,25 +62,18 @@ def _build_gateway(settings: GatewaySettings, metrics: GatewayMetrics, dependenc
         addresses=ClientAddresses(settings.trusted_proxies),
         upstreams=upstreams,
         metrics=metrics,
+        cache=ResponseCache(settings.response_cache_entries, settings.response_cache_max_seconds,
+                            settings.response_cache_max_body_bytes),
     )
-
-
-def _endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        gateway: Gateway = request.app.state.gateway
-        return await gateway.handle(spec, request)
-
-    endpoint.__name__ = "proxy_" + spec.path.strip("/").replace("/", "_").replace("{", "").replace("}", "")
-    return endpoint
 
 
 async def _health(gateway: Gateway) -> dict[str, object]:
     async def check(upstream: Upstream) -> str:
         try:
-            answer = await upstream.client.get(service(upstream.name).health_path, timeout=1.0)
-        except httpx.HTTPError:
+            answer = await upstream.get(service(upstream.name).health_path, timeout=1.0)
+        except UpstreamError:
             return "unavailable"
-        return "ok" if answer.status_code == 200 else "degraded"
+        return "ok" if answer.status == 200 else "degraded"
 
     names = list(gateway.upstreams)
     results = await asyncio.gather(*(check(gateway.upstreams[name]) for name in names))
@@ -116,9 +111,6 @@ def create_app(settings: GatewaySettings | None = None, tracing_config: TracingS
 
     app = FastAPI(title="cnop gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                   redirect_slashes=False)
-    for spec in ROUTES:
-        app.add_api_route(spec.path, _endpoint(spec), methods=list(spec.methods), include_in_schema=True,
-                          tags=[spec.upstream])
 
     entry = public_entry()
 
@@ -143,8 +135,8 @@ def create_app(settings: GatewaySettings | None = None, tracing_config: TracingS
         if contract is None:
             gateway: Gateway = request.app.state.gateway
             try:
-                documents = await fetch_documents({name: up.client for name, up in gateway.upstreams.items()})
-            except (httpx.HTTPError, ValueError):
+                documents = await fetch_documents(gateway.upstreams)
+            except (UpstreamError, ValueError):
                 return gateway_error(503, UPSTREAM_UNAVAILABLE, "The services' API descriptions are unavailable")
             contract = merge_documents(documents, ROUTES, "cnop public API", app.version)
             request.app.state.contract = contract
@@ -156,8 +148,10 @@ def create_app(settings: GatewaySettings | None = None, tracing_config: TracingS
             return gateway_error(404, BAD_REQUEST, "No such route")
         return gateway_error(exc.status_code, BAD_REQUEST, str(exc.detail))
 
-    # Innermost first: bodies are refused before CORS or routing; every answer, even an unexpected
-    # error's, leaves with a request id and the security headers.
+    # Innermost first: the route table's routes are forwarded without the framework's router; bodies are refused
+    # before CORS or routing; every answer, even an unexpected error's, leaves with a request id and the security
+    # headers.
+    app.add_middleware(ProxiedRoutes, routes=ROUTES)
     app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth,
                        refuse=lambda refusal: gateway_error(refusal.status, BAD_REQUEST, refusal.message))
     app.add_middleware(StrictCORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,

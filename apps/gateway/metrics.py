@@ -32,6 +32,11 @@ class GatewayMetrics:
         self.blocked_requests = Counter(
             "gateway_blocked_requests_total", "Login attempts refused with 403 while blocked", registry=registry
         )
+        self.response_cache = Counter(
+            "gateway_response_cache_lookups_total",
+            "Cacheable public reads, by result: hit (answered by the gateway) or miss (forwarded)",
+            ("result",), registry=registry,
+        )
         self.breaker_state = Gauge(
             "gateway_circuit_breaker_state", "0 closed, 1 open, 2 half-open", ("upstream",), registry=registry
         )

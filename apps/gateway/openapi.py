@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.common.bodies import BODY_METHODS
 from apps.gateway.route_table import API_PREFIX, RouteSpec
+
+if TYPE_CHECKING:
+    from apps.gateway.proxy import Upstream
 
 Document = dict[str, Any]
 REF_PREFIX = "#/components/schemas/"
@@ -189,15 +193,17 @@ def merge_documents(documents: Mapping[str, Document], routes: Iterable[RouteSpe
     return merged_doc
 
 
-async def fetch_documents(clients: Mapping[str, Any], timeout: float = 5.0) -> dict[str, Document]:
-    """Each upstream's ``/openapi.json`` through its pooled client; raises when one cannot be read."""
+async def fetch_documents(upstreams: Mapping[str, Upstream], timeout: float = 5.0) -> dict[str, Document]:
+    """Each upstream's ``/openapi.json`` through its pool; raises when one cannot be read (UpstreamError, or
+    ValueError for an answer that is not a 200 JSON document)."""
 
-    async def fetch(client: Any) -> Document:
-        answer = await client.get("/openapi.json", timeout=timeout)
-        answer.raise_for_status()
-        document: Document = answer.json()
+    async def fetch(upstream: Upstream) -> Document:
+        answer = await upstream.get("/openapi.json", timeout=timeout)
+        if answer.status != 200:
+            raise ValueError(f"{upstream.name}'s /openapi.json answered {answer.status}")
+        document: Document = json.loads(answer.body)
         return document
 
-    names = list(clients)
-    documents = await asyncio.gather(*(fetch(clients[name]) for name in names))
+    names = list(upstreams)
+    documents = await asyncio.gather(*(fetch(upstreams[name]) for name in names))
     return dict(zip(names, documents, strict=True))

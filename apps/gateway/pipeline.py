@@ -26,7 +26,8 @@ from apps.gateway.errors import (
     gateway_error,
 )
 from apps.gateway.metrics import GatewayMetrics
-from apps.gateway.proxy import Upstream, upstream_headers
+from apps.gateway.proxy import Upstream, request_target, upstream_headers
+from apps.gateway.response_cache import ResponseCache, asks_to_revalidate
 from apps.gateway.route_table import RouteSpec, has_dot_segment, matched_path, upstream_path
 from apps.gateway.settings import GatewaySettings
 
@@ -43,6 +44,7 @@ class Gateway:
     addresses: ClientAddresses
     upstreams: dict[str, Upstream]
     metrics: GatewayMetrics
+    cache: ResponseCache
 
     async def handle(self, spec: RouteSpec, request: Request) -> Response:
         raw_path = request.scope["raw_path"].decode("latin-1")
@@ -78,16 +80,31 @@ class Gateway:
         query = request.scope["query_string"].decode("latin-1")
         headers = upstream_headers(request.scope["headers"], client, claims.username if claims else None)
         upstream = self.upstreams[spec.upstream]
-        target = f"{path}?{query}" if query else path
+        target = request_target(path, query)
         if spec.login:
             response = await self._guarded_login(client, target_username(parsed),
                                                  lambda: upstream.forward(request.method, target, headers, body))
+        elif not spec.auth and request.method == "GET" and self.cache.enabled:
+            response = await self._cached_or_forwarded(upstream, target, headers)
         else:
             response = await upstream.forward(request.method, target, headers, body)
         if admission is not None:
             response.headers.update(admission.rate_headers())
         if spec.auth:
             response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def _cached_or_forwarded(self, upstream: Upstream, target: str,
+                                   headers: list[tuple[bytes, bytes]]) -> Response:
+        """A public read: from the cache while the app's ``max-age`` lasts, else forwarded (and stored)."""
+        if not asks_to_revalidate(headers):
+            cached = self.cache.get(target)
+            if cached is not None:
+                self.metrics.response_cache.labels("hit").inc()
+                return cached
+        self.metrics.response_cache.labels("miss").inc()
+        response = await upstream.forward("GET", target, headers, b"")
+        self.cache.store(target, response)
         return response
 
     async def _guarded_login(self, client: str, username: str,

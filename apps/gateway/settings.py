@@ -54,6 +54,15 @@ class GatewaySettings(PlatformSettings):
     connect_timeout_seconds: float = Field(1.0, gt=0)
     read_timeout_seconds: float = Field(20.0, gt=0)
     max_connections_per_upstream: int = Field(200, ge=1)
+    upstream_idle_seconds: float = Field(4.0, gt=0)
+    """A pooled connection idle this long is closed, not reused: below the apps' ``SERVER_KEEP_ALIVE_SECONDS``
+    (5), so the gateway never writes a request to a connection the app is closing."""
+
+    response_cache_entries: int = Field(1024, ge=0)
+    """Public answers an app marks cacheable kept at once (apps/gateway/response_cache.py); 0 turns it off."""
+    response_cache_max_seconds: float = Field(5.0, ge=0)
+    """The longest the gateway keeps an answer, whatever its ``max-age`` says."""
+    response_cache_max_body_bytes: int = Field(256 * 1024, ge=0)
 
     rate_limits: dict[str, RateLimitRule] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     rate_limit_fail_mode: Literal["open", "closed"] = "open"

@@ -3,8 +3,9 @@
 What google-genai 3.6.1 raises, and what each becomes here:
 - an HTTP error status: ``errors.ClientError`` (4xx) or ``errors.ServerError`` (5xx), both ``errors.APIError``
   with the status in ``.code``: 429 is a rate limit (429), anything else is an upstream error (502);
-- a timeout: the HTTP library's own ``TimeoutException``, not wrapped. The SDK sends with httpx2 by default
-  and with httpx when told to (``GOOGLE_GENAI_HTTP_CLIENT``), so both families are caught (504);
+- a timeout: the HTTP library's own ``TimeoutException``, not wrapped, or the builtin ``TimeoutError`` when
+  the whole call's deadline (not one read's) runs out. The SDK sends with httpx2 by default and with httpx
+  when told to (``GOOGLE_GENAI_HTTP_CLIENT``), so both families are caught (504);
 - other transport failures (refused connection, reset): that library's ``HTTPError`` (502);
 - a body that is not JSON: ``errors.UnknownApiResponseError``; an answer without text: ``response.text`` None.
 
@@ -31,7 +32,7 @@ from apps.insights.settings import InsightsSettings
 
 log = logging.getLogger(__name__)
 
-TIMEOUTS = (httpx2.TimeoutException, httpx.TimeoutException)
+TIMEOUTS = (httpx2.TimeoutException, httpx.TimeoutException, TimeoutError)
 TRANSPORT_FAILURES = (httpx2.HTTPError, httpx.HTTPError)
 _RETRY_DELAY = re.compile(r"^(\d+)(?:\.\d+)?s$")
 

@@ -37,7 +37,8 @@ def create_app(settings: InventorySettings | None = None) -> FastAPI:
         log.info("inventory: seeded %d of %d assets", seeded, len(seed))
         catalogue = Catalogue(settings.catalogue_cache_seconds, refill=lambda: seed_inventory(seed))
         cache = PriceCache(context.redis)
-        parts = InventoryParts(catalogue=catalogue, quotes=Quotes(cache))
+        parts = InventoryParts(catalogue=catalogue, quotes=Quotes(cache),
+                               public_max_age_seconds=settings.public_max_age_seconds)
         await _publish_stored_prices(catalogue, cache)
         if not settings.price_feed_enabled:
             log.info("inventory: price feed disabled")

@@ -19,6 +19,10 @@ class InventorySettings(PlatformSettings):
     catalogue_cache_seconds: float = Field(2.0, ge=0)
     """How long a scan of the inventory table answers listings before the table is read again."""
 
+    public_max_age_seconds: int = Field(1, ge=0, le=60)
+    """``Cache-Control: public, max-age`` on catalogue reads: how long the gateway (or any shared cache) may
+    answer them without asking again (0: not marked cacheable). Kept below the feed's tick."""
+
     price_feed_enabled: bool = True
     """Off for tests and stacks that need fixed prices: the table's prices are published once at start."""
     price_source: PriceSourceName = "simulated"

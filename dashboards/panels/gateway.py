@@ -51,6 +51,11 @@ def upstream_responses() -> timeseries.Panel:
                  "reqps", [gateway.upstream_responses_by_class()], stacked=True)
 
 
+def response_cache() -> timeseries.Panel:
+    return graph("Response cache", "Cacheable public reads per second: hit, answered by the gateway while the app's "
+                 "max-age lasts; miss, forwarded.", "reqps", [gateway.response_cache_by_result()], stacked=True)
+
+
 def breaker_state() -> stat.Panel:
     states = ValueMap({
         "0": ValueMappingResult(text="closed", color="green", index=0),

@@ -44,6 +44,11 @@ def upstream_responses_by_class() -> Query:
     return Query(summed_rate(["upstream", "status_class"], answered, RATE_INTERVAL), "{{upstream}} {{status_class}}")
 
 
+def response_cache_by_result() -> Query:
+    lookups = _gateway("gateway_response_cache_lookups_total")
+    return Query(summed_rate(["result"], lookups, RATE_INTERVAL), "{{result}}")
+
+
 def breaker_state() -> Query:
     state = _gateway("gateway_circuit_breaker_state", UPSTREAM)
     return Query(f"max by (upstream) ({state})", "{{upstream}}")

@@ -65,6 +65,8 @@ def default_probes(
     desk = OrderDesk(ledger, locks, market, settings, OrderMetrics(CollectorRegistry()))
     verifier = TokenVerifier(key_set_from_settings(settings), settings.jwt_issuer, settings.jwt_audience,
                              settings.jwt_max_lifetime_seconds)
+    first_time_verifier = TokenVerifier(key_set_from_settings(settings), settings.jwt_issuer,
+                                        settings.jwt_audience, settings.jwt_max_lifetime_seconds, remembered=0)
     revocations = Revocations(redis, settings.jwt_max_lifetime_seconds)
     order = CreateOrder(order_type="market_buy", asset_id=asset_id, quantity=quantity)
 
@@ -83,8 +85,10 @@ def default_probes(
             pass
 
     return [
-        Probe("token-check", "ES256 verify and revocation GET (what every authenticated request does)",
-              token_check),
+        Probe("token-check", "remembered claims and revocation GET (every authenticated request after a token's "
+              "first)", token_check),
+        Probe("token-first-verify", "ES256 signature and claims checked (a token's first request at each process)",
+              lambda: first_time_verifier.decode(user.token)),
         Probe("redis-user-lock", "per-user lock: SET NX PX then the release script (UserLocks.hold)",
               lock_round_trip),
         Probe("dynamodb-get-item", "consistent GetItem of the balance (PynamoDB)",

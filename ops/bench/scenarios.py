@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from apps.gateway.response_cache import REVALIDATE
 from ops.bench.fixtures import BenchUser, Fixtures
 from ops.bench.stack import TRACED_GATEWAY
 
@@ -102,11 +103,14 @@ def default_scenarios(
     ]
 
 
-def asset_read(path: str) -> RequestFactory:
-    """A cheap public read: the inventory app answers it from its in-process catalogue cache."""
+def asset_read(path: str, *, revalidate: bool = False) -> RequestFactory:
+    """A cheap public read: the inventory app answers it from its in-process catalogue cache, the gateway from
+    its response cache while the inventory's ``max-age`` lasts; ``revalidate`` asks every cache on the way for a
+    fresh answer (``Cache-Control: no-cache``), so the gateway forwards each one."""
+    headers = dict(REVALIDATE) if revalidate else {}
 
     def make(client: int, sequence: int) -> BenchRequest:
-        return BenchRequest("GET", path)
+        return BenchRequest("GET", path, headers=headers)
 
     return make
 
@@ -124,6 +128,8 @@ def gateway_comparison(urls: Mapping[str, str], fixtures: Fixtures, options: Sce
     asset_path = f"/inventory/assets/{fixtures.asset_id}"
     reads = (
         ("asset-read", "inventory", asset_read(asset_path), asset_read(f"/api/v1{asset_path}"), "public"),
+        ("asset-read-uncached", "inventory", asset_read(asset_path, revalidate=True),
+         asset_read(f"/api/v1{asset_path}", revalidate=True), "uncached public"),
         ("balance-read", "user", authenticated_read(fixtures.users, "/balance"),
          authenticated_read(fixtures.users, "/api/v1/balance"), "authenticated"),
     )

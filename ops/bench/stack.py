@@ -49,6 +49,8 @@ class Stack:
     """What every service was started with."""
     urls: dict[str, str]
     """Base URL of each service by name."""
+    pids: dict[str, int]
+    """Process id of each service by name (``make profile`` samples them)."""
 
     @property
     def settings(self) -> PlatformSettings:
@@ -80,7 +82,8 @@ def running_stack(log_dir: Path, table_prefix: str, startup_timeout: float = 90.
         urls = {name: services.url(name) for name in services.processes}
         for name, url in urls.items():
             log.info("%s app healthy at %s (pid %d)", name, url, services.processes[name].pid)
-        yield Stack(platform=platform, urls=urls)
+        yield Stack(platform=platform, urls=urls,
+                    pids={name: process.pid for name, process in services.processes.items()})
 
 
 def _launch_traced(services: ServiceGroup, traced: TracedPath) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from apps.gateway.response_cache import REVALIDATE
 from ops.servers import free_port
 from tests.support.metrics import sample_value
 from tests.support.users import PASSWORD, registration
@@ -129,7 +130,8 @@ def test_breaker_opens_when_an_upstream_stops_and_closes_when_it_returns(
     inventory = start_service("inventory", port)
     gateway = start_gateway(GATEWAY_INVENTORY_URL=f"http://127.0.0.1:{port}", GATEWAY_BREAKER_FAILURE_THRESHOLD="3",
                             GATEWAY_BREAKER_COOLDOWN_SECONDS="1")
-    with httpx.Client(base_url=gateway, timeout=10) as api:
+    # Every read forwarded, none answered from the gateway's cache.
+    with httpx.Client(base_url=gateway, timeout=10, headers=REVALIDATE) as api:
         assert api.get("/api/v1/inventory/assets/BTC").status_code == 200
         inventory.stop()
         unreachable = [api.get("/api/v1/inventory/assets/BTC") for _ in range(3)]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from apps.gateway.response_cache import REVALIDATE
 from apps.gateway.route_table import ROUTES
 from ops.tokens import mint
 from tests.support.market import listed_asset
@@ -148,9 +149,10 @@ def test_headers_on_every_response(api: httpx.Client, account: dict[str, Any]) -
 
 
 def test_request_id_is_returned_and_reaches_the_upstream_logs(api: httpx.Client, server_logs: Any) -> None:
-    answer = api.get("/api/v1/inventory/assets/ETH", headers={"X-Request-ID": "e2e-trace-0001"})
+    forwarded = REVALIDATE  # not answered from the gateway's cache: the upstream must see it
+    answer = api.get("/api/v1/inventory/assets/ETH", headers={"X-Request-ID": "e2e-trace-0001", **forwarded})
     assert answer.headers["X-Request-ID"] == "e2e-trace-0001"
-    generated = api.get("/api/v1/inventory/assets/ETH").headers["X-Request-ID"]
+    generated = api.get("/api/v1/inventory/assets/ETH", headers=forwarded).headers["X-Request-ID"]
     assert len(generated) == 32
 
     def ids_logged() -> tuple[bool, bool]:

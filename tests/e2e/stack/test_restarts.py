@@ -13,6 +13,7 @@ import pytest
 from apps.common.models import dynamodb_connection
 from apps.common.services import names
 from apps.common.settings import PlatformSettings
+from apps.gateway.response_cache import REVALIDATE
 from ops.launcher import LocalPlatform
 from ops.stack import runner
 from ops.stack.config import StackSettings
@@ -82,7 +83,8 @@ def test_a_revoked_token_stays_revoked_across_a_redis_restart(
     stack: StackSettings, api: httpx.Client, lose_data: bool
 ) -> None:
     revoked, other = sign_up(api), sign_up(api)
-    assert api.post("/api/v1/auth/logout", headers=revoked.headers).status_code == 200
+    logout = api.post("/api/v1/auth/logout", headers=revoked.headers)
+    assert logout.status_code == 200, logout.text
     assert api.get("/api/v1/balance", headers=revoked.headers).status_code == 401
 
     restart_followed_by_status(stack, "redis", lose_data=lose_data)
@@ -102,13 +104,16 @@ def test_losing_every_table_is_reported_and_never_answered_with_money(stack: Sta
 
     health = health_until(f"{stack.app_url('user')}/health", lambda answer: answer.status_code == 503)
     balance = api.get("/api/v1/balance", headers=user.headers)
-    listing = api.get("/api/v1/inventory/assets")
+    # The catalogue answers from its last scan for CATALOGUE_CACHE_SECONDS; then the loss shows.
+    listing = wait_until(lambda: api.get("/api/v1/inventory/assets", headers=REVALIDATE),
+                         lambda answer: answer.status_code != 200, timeout=10, what="the listing to show the loss")
     assert (health.status_code, health.json()["checks"]["dynamodb"]) == (503, "tables_missing")
     assert balance.status_code == 503 and "current_balance" not in balance.text
     assert listing.status_code == 503 and int(listing.headers["Retry-After"]) >= 1
 
     ensure_tables(dynamodb, stack.table_prefix)
-    assert len(api.get("/api/v1/inventory/assets").json()["data"]) >= 20, "the catalogue seeds itself again"
+    catalogue = api.get("/api/v1/inventory/assets", headers=REVALIDATE).json()["data"]
+    assert len(catalogue) >= 20, "the catalogue seeds itself again"
     assert health_until(f"{stack.app_url('user')}/health", lambda answer: answer.status_code == 200).json() == {
         "status": "healthy", "service": "user", "checks": {"dynamodb": "ok", "redis": "ok"}}
     assert api.get("/api/v1/balance", headers=user.headers).status_code == 401, "the account is gone with its table"

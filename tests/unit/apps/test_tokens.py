@@ -297,3 +297,55 @@ def test_bearer_token_refuses_other_headers(header: str | None, reason: str) -> 
     with pytest.raises(InvalidToken) as refused:
         bearer_token(header)
     assert refused.value.reason == reason
+
+
+def test_a_verified_token_is_remembered_until_it_expires() -> None:
+    key, now = new_key(), [time.time()]
+    keys = KeySet()
+    keys.add(key.public_key())
+    remembering = TokenVerifier(keys, ISSUER, AUDIENCE, MAX_LIFETIME, clock=lambda: now[0])
+    token = signed(key, kid_of(key), exp=int(now[0]) + 60)
+    first = remembering.decode(token)
+    assert remembering.decode(token) == first
+    now[0] += 64  # within the leeway (5 s): still what PyJWT would accept
+    assert remembering.decode(token) == first
+    now[0] += 2
+    with pytest.raises(InvalidToken) as refused:
+        remembering.decode(token)
+    assert refused.value.reason == "expired"
+    assert not remembering._verified, "forgotten once expired"
+
+
+def test_remembering_a_token_never_vouches_for_another(key: ec.EllipticCurvePrivateKey,
+                                                       verifier: TokenVerifier) -> None:
+    remembering = verifier
+    token = signed(key, kid_of(key))
+    remembering.decode(token)
+    header, _, signature = token.split(".")
+    altered = ".".join([header, b64url(json.dumps(claims(sub="mallory")).encode()), signature])
+    resigned_by_another = signed(new_key(), kid_of(key))
+    for impostor in (altered, resigned_by_another, token[:-2] + ("AA" if token[-2:] != "AA" else "BB")):
+        with pytest.raises(InvalidToken):
+            remembering.decode(impostor)
+
+
+def test_the_remembered_tokens_are_bounded_oldest_first() -> None:
+    key = new_key()
+    keys = KeySet()
+    keys.add(key.public_key())
+    remembering = TokenVerifier(keys, ISSUER, AUDIENCE, MAX_LIFETIME, remembered=2)
+    tokens = [signed(key, kid_of(key), jti=f"jti-{n}") for n in range(3)]
+    for token in tokens:
+        remembering.decode(token)
+    assert len(remembering._verified) == 2
+    assert [claims.jti for claims in remembering._verified.values()] == ["jti-1", "jti-2"]
+
+
+def test_a_verifier_may_remember_nothing() -> None:
+    key = new_key()
+    keys = KeySet()
+    keys.add(key.public_key())
+    forgetful = TokenVerifier(keys, ISSUER, AUDIENCE, MAX_LIFETIME, remembered=0)
+    token = signed(key, kid_of(key))
+    assert forgetful.decode(token) == forgetful.decode(token)
+    assert not forgetful._verified
