@@ -19,6 +19,14 @@ COPY requirements/runtime.lock ./
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-compile --require-hashes -r runtime.lock
 
+# The load generator's dependencies: the apps' and Locust, pinned with their hashes (requirements/loadtest.lock).
+FROM base AS loadtest-build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY requirements/loadtest.lock ./
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-compile --require-hashes -r loadtest.lock
+
 FROM base AS runtime
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -48,3 +56,24 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; a = open('/proc/1/cmdline').read().split('\\0'); port = a[a.index('--port') + 1] if '--port' in a else '8080'; sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{port}/readyz', timeout=2).status != 200)"]
 CMD ["python", "-m", "apps.serve", "gateway", "--host", "0.0.0.0", "--port", "8080"]
+
+# The in-cluster load generator (`make loadtest TARGET=<stack>`, docs/loadtesting.md): the apps image with Locust,
+# the locustfiles and their profiles; ops/loadtest/pod.py runs a Locust master or worker under it. Built with
+# `--target loadtest` where a stack enables cnop:loadtest (the Images component, `make kind-load`).
+FROM runtime AS loadtest
+LABEL org.opencontainers.image.title="cnop-loadtest" \
+      org.opencontainers.image.description="Cloud Native Order Processor: the Locust load generator of the clusters"
+USER root
+COPY --from=loadtest-build /opt/venv /opt/venv
+COPY loadtests ./loadtests
+COPY ops/servers.py ./ops/
+COPY ops/loadtest/__init__.py ops/loadtest/gates.py ops/loadtest/measure.py ops/loadtest/profiles.py \
+     ops/loadtest/pod.py ./ops/loadtest/
+RUN python -m compileall -q /app/loadtests /app/ops /opt/venv/lib
+USER 10001:10001
+HEALTHCHECK NONE
+EXPOSE 5557 8089
+CMD ["python", "-m", "locust", "--version"]
+
+# A plain `docker build` builds the apps image: the last stage is the default target.
+FROM runtime AS apps

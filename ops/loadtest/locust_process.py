@@ -1,5 +1,6 @@
 """Running Locust for a profile: one local process, or a master and N worker processes (Locust's own
-distributed runner, as the cluster Job runs it), headless, bounded in time, every output in one folder.
+distributed runner), headless, bounded in time, every output in one folder. ``LocustJob`` is the one place
+Locust's command line is written: the cluster's load Jobs (``stacks/load_and_chaos.py``) use it too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ops.stack.state import stop_process_group
 
 log = logging.getLogger(__name__)
 
+LOOPBACK = "127.0.0.1"
 STARTUP_ALLOWANCE_S = 120.0
 """Beyond the planned duration: imports, workers connecting, users' on_start, reports being written."""
 
@@ -31,6 +33,10 @@ class LocustJob:
     out_dir: Path
     workers: int = 0
     extra_args: tuple[str, ...] = ()
+    python: str = sys.executable
+    """The interpreter that runs Locust: this one, or ``python`` in the load image."""
+    locustfiles_dir: Path = LOCUSTFILES_DIR
+    """Where the locustfiles are: here, or in the load image."""
 
     @property
     def summary_path(self) -> Path:
@@ -46,12 +52,13 @@ class LocustJob:
 
     def locustfiles(self) -> str:
         names = [*self.profile.locustfiles, *(["shape.py"] if self.profile.stages else [])]
-        return ",".join(str(LOCUSTFILES_DIR / name) for name in names)
+        return ",".join(str(self.locustfiles_dir / name) for name in names)
 
-    def main_command(self, master_port: int | None = None) -> list[str]:
+    def main_command(self, master_port: int | None = None, bind_host: str = LOOPBACK,
+                     workers_wait_s: int = 60) -> list[str]:
         profile = self.profile
         command = [
-            sys.executable, "-m", "locust", "-f", self.locustfiles(), "--headless", "--host", self.host,
+            self.python, "-m", "locust", "-f", self.locustfiles(), "--headless", "--host", self.host,
             "--csv", str(self.out_dir / "locust"), "--csv-full-history", "--html", str(self.out_dir / "report.html"),
             "--only-summary",
             "--stop-timeout", str(math.ceil(profile.stop_timeout_s)), "--exit-code-on-error", "1",
@@ -63,14 +70,15 @@ class LocustJob:
             command += ["-u", str(profile.users), "-r", str(profile.spawn_rate),
                         "-t", f"{math.ceil(profile.run_time_s or 0)}s"]
         if master_port is not None:
-            command += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port),
-                        "--expect-workers", str(self.workers), "--expect-workers-max-wait", "60"]
+            command += ["--master", "--master-bind-host", bind_host, "--master-bind-port", str(master_port),
+                        "--expect-workers", str(self.workers), "--expect-workers-max-wait", str(workers_wait_s)]
         return command
 
-    def worker_command(self, index: int, master_port: int) -> list[str]:
-        return [sys.executable, "-m", "locust", "-f", self.locustfiles(), "--worker", "--master-host", "127.0.0.1",
-                "--master-port", str(master_port), "--loglevel", "INFO",
-                "--logfile", str(self.out_dir / f"worker-{index}.log")]
+    def worker_command(self, index: int | None, master_port: int, master_host: str = LOOPBACK) -> list[str]:
+        """A worker logging to its own file in the run's folder, or (``index`` None: a pod) to its output."""
+        command = [self.python, "-m", "locust", "-f", self.locustfiles(), "--worker", "--master-host", master_host,
+                   "--master-port", str(master_port), "--loglevel", "INFO"]
+        return command if index is None else [*command, "--logfile", str(self.out_dir / f"worker-{index}.log")]
 
 
 @dataclass

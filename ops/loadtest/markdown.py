@@ -71,18 +71,30 @@ def _gateway(name: str, config: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _where(report: RunReport) -> str:
+    target, start = report.target, report.machine_at_start
+    machine = (f"machine: {start.get('cpus')} CPUs, load average {start.get('load_average_1m')} at start and "
+               f"{report.load_average_1m_at_end} at the end")
+    if target.get("stack"):
+        return (f"stack `{target['stack']}`'s cluster (a Locust master and {target.get('workers')} workers in "
+                f"namespace `{target.get('namespace')}`, run `{target.get('run')}`)")
+    if target.get("remote"):
+        return f"a gateway outside this machine (--allow-remote-target); Locust ran here, {machine}"
+    stack = "a fresh local stack" if target.get("owned") else "a running stack"
+    return f"{stack}; {machine} (the load generator runs on the same machine)"
+
+
 def to_markdown(report: RunReport) -> str:
-    start = report.machine_at_start
     lines = [f"# {report.title}: {'PASS' if report.passed else 'FAIL'}", "",
              f"`{report.command}`", "",
-             f"From {report.started_at} to {report.finished_at}; target {report.target.get('gateway_url')} "
-             f"({'a fresh local stack' if report.target.get('owned') else 'a running stack'}); machine: "
-             f"{start.get('cpus')} CPUs, load average {start.get('load_average_1m')}"
-             f" at start and {report.load_average_1m_at_end} at the end (the load generator runs on the same "
-             "machine).", ""]
+             f"From {report.started_at} to {report.finished_at}; target {report.target.get('gateway_url')}, "
+             f"{_where(report)}.", ""]
     failed = [c for c in report.all_checks if not c.passed]
     lines += ["Failed checks: " + "; ".join(f"{c.name} ({c.detail})" for c in failed), ""] if failed else \
         ["Every check passed.", ""]
+    not_checked = report.extra.get("not_checked") or []
+    if not_checked:
+        lines += ["Not checked by this run: " + "; ".join(not_checked) + ".", ""]
     for chart in report.charts:
         lines += [f"![{chart}]({chart})", ""]
     for step in report.steps:

@@ -7,11 +7,12 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ops.loadtest.charts import by_user_count
 from ops.loadtest.crosscheck import Key, compare, gateway_requests, locust_requests
-from ops.loadtest.locust_process import LocustJob, LocustRun
+from ops.loadtest.locust_process import LocustJob, LocustOutcome, LocustRun
 from ops.loadtest.measure import EndpointStats, Measurement
 from ops.loadtest.report import Check, StepReport
 from ops.loadtest.resources import ResourceSampler
@@ -44,6 +45,19 @@ def gate_checks(summary: dict[str, Any] | None, exit_code: int, timed_out: bool)
     return checks
 
 
+def step_from_files(name: str, description: str, host: str, outcome: LocustOutcome, summary_path: Path,
+                    history_csv: Path) -> StepReport:
+    """A step as Locust's files tell it, wherever Locust ran: its summary (our gates' verdicts and the
+    histograms) and its per-second history."""
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+    step = StepReport(name, description, host, outcome.exit_code, outcome.timed_out, outcome.seconds,
+                      summary=summary, checks=gate_checks(summary, outcome.exit_code, outcome.timed_out))
+    step.by_users = by_user_count(history_csv)
+    if summary is not None:
+        step.groups = list(measurement_of(summary).groups().values())
+    return step
+
+
 def run_step(job: LocustJob, description: str, sampler: ResourceSampler | None = None,
              during: Callable[[LocustRun], None] | None = None, cross_check: bool = True) -> StepReport:
     """Runs the job to its end; ``during`` runs meanwhile (it may act on the stack, e.g. stop an app)."""
@@ -60,18 +74,13 @@ def run_step(job: LocustJob, description: str, sampler: ResourceSampler | None =
     except BaseException:  # an interrupted run (SIGTERM, Ctrl-C, a failed action) leaves no Locust behind
         run.stop()
         raise
-    summary = json.loads(job.summary_path.read_text()) if job.summary_path.exists() else None
-    step = StepReport(job.profile_name, description, job.host, outcome.exit_code, outcome.timed_out,
-                      outcome.seconds, summary=summary,
-                      checks=gate_checks(summary, outcome.exit_code, outcome.timed_out))
-    step.by_users = by_user_count(job.history_csv)
-    if summary is not None:
-        step.groups = list(measurement_of(summary).groups().values())
-        if cross_check:
-            step.crosscheck = compare(locust_requests(summary.get("statuses", [])), before,
-                                      gateway_requests(job.host))
-            step.checks.append(Check("Locust's counts match the gateway's http_requests_total",
-                                     step.crosscheck.passed,
-                                     f"locust {step.crosscheck.locust_total}, gateway {step.crosscheck.gateway_total},"
-                                     f" tolerance ±{step.crosscheck.tolerance}"))
+    step = step_from_files(job.profile_name, description, job.host, outcome, job.summary_path, job.history_csv)
+    summary = step.summary
+    if summary is not None and cross_check:
+        step.crosscheck = compare(locust_requests(summary.get("statuses", [])), before,
+                                  gateway_requests(job.host))
+        step.checks.append(Check("Locust's counts match the gateway's http_requests_total",
+                                 step.crosscheck.passed,
+                                 f"locust {step.crosscheck.locust_total}, gateway {step.crosscheck.gateway_total},"
+                                 f" tolerance ±{step.crosscheck.tolerance}"))
     return step

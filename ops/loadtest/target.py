@@ -1,7 +1,9 @@
 """The stack a run drives: one it brings up itself (on free ports, torn down afterwards) or one already
 running at HOST, which must be the gateway of a local stack on 127.0.0.1 started by ``make up``.
 
-No traffic ever goes anywhere but 127.0.0.1: any other host is refused before anything starts.
+A run's traffic goes to 127.0.0.1 only, unless told otherwise: ``allowed_url`` refuses any other host before
+anything starts, but the stack's own gateway (what its Pulumi outputs name, for a run from its cluster) and,
+with ``--allow-remote-target``, a host its operator names.
 """
 
 from __future__ import annotations
@@ -42,6 +44,24 @@ def loopback_url(host: str) -> str:
     except ValueError as exc:
         raise TargetError(f"HOST={host!r} has no valid port") from exc
     return f"http://{LOOPBACK}:{port or 80}"
+
+
+def allowed_url(host: str, *, allow_remote: bool = False, own: str | None = None) -> str:
+    """HOST as a gateway base URL, when a run may send traffic there: 127.0.0.1; the stack's own gateway
+    (``own``); any http(s) host with ``allow_remote``. Anything else is refused."""
+    parts = urlsplit(host if "://" in host else f"http://{host}")
+    if parts.hostname == LOOPBACK:
+        return loopback_url(host)
+    if own is not None and host.rstrip("/") == own.rstrip("/"):
+        return own.rstrip("/")
+    if not allow_remote:
+        raise TargetError(f"refusing HOST={host!r}: runs target http://127.0.0.1:PORT (or a stack's own gateway, "
+                          "TARGET=<stack>); --allow-remote-target (ALLOW_REMOTE_TARGET=1) to load another host")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise TargetError(f"HOST={host!r} is not an http(s) URL without credentials")
+    if parts.path not in ("", "/") or parts.query:
+        raise TargetError(f"HOST={host!r} must be the gateway's base URL, without a path")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)
