@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup test test-unit test-integration test-e2e lint bench clean up down restart status logs demo
+.PHONY: setup test test-unit test-integration test-e2e lint bench profile clean up down restart status logs demo
 
 setup:
 	@$(PYTHON) ops/bootstrap.py
@@ -27,6 +27,10 @@ lint: setup
 
 bench: setup
 	@$(PY) -m ops.bench
+
+# Where the gateway's CPU goes per request: py-spy flame graphs and a summary in reports/profile-<timestamp>/.
+profile: setup
+	@$(PY) -m ops.bench.profile $(if $(PROFILE_SECONDS),--seconds $(PROFILE_SECONDS))
 
 # The local stack: every component a real process on 127.0.0.1 (python -m ops.stack --help).
 up: setup
@@ -57,9 +61,12 @@ dashboards: setup
 	@$(PY) -m dashboards
 
 # make dashboards-provision GRAFANA_URL=http://127.0.0.1:3000 GRAFANA_TOKEN=<service-account token>
+#   [PROMETHEUS_URL=…] [TEMPO_URL=…] [LOKI_URL=…] [ALERTMANAGER_URL=…]   (as Grafana reaches them)
 # Command-line variables reach the recipe's environment; the token never appears on a command line.
 dashboards-provision: setup
-	@$(PY) -m ops.grafana
+	@$(PY) -m ops.grafana $(if $(PROMETHEUS_URL),--prometheus-url $(PROMETHEUS_URL)) \
+		$(if $(TEMPO_URL),--tempo-url $(TEMPO_URL)) $(if $(LOKI_URL),--loki-url $(LOKI_URL)) \
+		$(if $(ALERTMANAGER_URL),--alertmanager-url $(ALERTMANAGER_URL))
 
 # Pulumi stacks (docs/deploy.md). STACK is localstack, dev or prod.
 STACK ?= localstack
@@ -82,12 +89,16 @@ kind-load: setup
 
 # Load and security validation with Locust (docs/loadtesting.md). Without HOST a fresh local stack is
 # brought up on free ports and torn down afterwards; HOST=http://127.0.0.1:8080 targets the one `make up`
-# started (127.0.0.1 only). WORKERS=N runs a Locust master and N workers. A breached gate exits non-zero.
+# started (127.0.0.1 only, unless ALLOW_REMOTE_TARGET=1). WORKERS=N runs a Locust master and N workers.
+# TARGET=dev runs the profile from the dev stack's cluster against its gateway. RUNS=5 [PASS_AT_LEAST=4] repeats
+# it on fresh stacks and writes a table of the runs. A breached gate exits non-zero.
 PROFILE ?= smoke
 .PHONY: loadtest security
 
 loadtest: setup
-	@$(PY) -m ops.loadtest run --profile $(PROFILE) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
+	@$(PY) -m ops.loadtest run --profile $(PROFILE) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(TARGET),--target $(TARGET)) $(if $(ALLOW_REMOTE_TARGET),--allow-remote-target) \
+	  $(if $(RUNS),--runs $(RUNS)) $(if $(PASS_AT_LEAST),--pass-at-least $(PASS_AT_LEAST))
 
 security: setup
 	@$(PY) -m ops.loadtest security $(if $(HOST),--host $(HOST))

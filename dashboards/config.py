@@ -28,9 +28,13 @@ class MonitoringJobs:
     probes: str = "probes"
     """prometheus-blackbox-exporter's synthetic probes of the gateway's public routes."""
     alertmanager: str = "alertmanager"
+    cloudwatch: str = "cloudwatch"
+    """YACE (yet-another-cloudwatch-exporter): AWS's own signals of the tables, Redis and the load balancer; clusters
+    on AWS only, so not among ``all``."""
 
     @property
     def all(self) -> tuple[str, ...]:
+        """The jobs every environment has, the local stack included."""
         return (self.redis, self.probes, self.alertmanager)
 
 
@@ -50,7 +54,8 @@ class Selectors:
     """Operational endpoints (probes and scrapes) are not user traffic and stay out of the SLOs."""
     redis: str = f'job="{JOBS.redis}"'
     probes: str = f'job="{JOBS.probes}"'
-    monitoring: str = _job_regex(*JOBS.all)
+    cloudwatch: str = f'job="{JOBS.cloudwatch}"'
+    monitoring: str = _job_regex(*JOBS.all, JOBS.cloudwatch)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,6 +187,10 @@ class Grafana:
     scrape_interval: str = "15s"
     traces_datasource_uid: str = "cnop-tempo"
     """Where an exemplar's ``trace_id`` leads: the Tempo datasource (deploy/compose, the cluster's Grafana)."""
+    logs_datasource_uid: str = "cnop-loki"
+    """Where a span's log lines are: the Loki datasource."""
+    alertmanager_datasource_uid: str = "cnop-alertmanager"
+    """What is firing, silenced and inhibited, seen from Grafana (clusters; compose runs no Alertmanager)."""
     exemplar_trace_label: str = "trace_id"
     """The exemplar label the apps set (apps/common/metrics.py ``trace_exemplar``)."""
     folder_uid: str = "cnop"

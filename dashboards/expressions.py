@@ -2,7 +2,7 @@
 catalogue check, and the live proof that runs each one through Prometheus' HTTP API.
 
     for q in panel_queries():
-        prometheus.query(resolve(q.expr, rate_interval="1m"))   # no error; data unless q.event_only
+        prometheus.query(resolve(q.expr, rate_interval="1m"))   # no error; data unless event- or cluster-only
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from dashboards.build import Model, dashboard_models
-from dashboards.panels.common import EVENT_ONLY
+from dashboards.panels.common import CLUSTER_ONLY, EVENT_ONLY
 from dashboards.promql import resolve
 from dashboards.rules.model import AlertingRule
 from dashboards.rules.render import rule_files
@@ -28,6 +28,8 @@ class PanelQuery:
     expr: str
     event_only: bool
     """True when the panel documents that its series exist only after a failure (see panels.common)."""
+    cluster_only: bool
+    """True when the panel documents that only a cluster's exporters give its series (see panels.common)."""
     instant: bool
 
 
@@ -54,6 +56,7 @@ def panel_queries() -> list[PanelQuery]:
             ref_id=target["refId"],
             expr=target["expr"],
             event_only=EVENT_ONLY in panel.get("description", ""),
+            cluster_only=CLUSTER_ONLY in panel.get("description", ""),
             instant=bool(target.get("instant")),
         )
         for uid, model in dashboard_models().items()

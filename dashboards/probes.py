@@ -4,6 +4,7 @@ path parameters filled with sample values) and Prometheus' scrape job for them."
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +40,12 @@ def blackbox_config() -> dict[str, object]:
     }}}
 
 
-def probe_scrape_config(*, gateway_url: str, exporter_address: str, environment: str) -> dict[str, object]:
+def probe_scrape_config(
+    *, gateway_urls: Sequence[str], exporter_address: str, labels: Mapping[str, str]
+) -> dict[str, object]:
     """Prometheus' scrape job that asks the exporter at ``exporter_address`` to probe each public route of the
-    gateway at ``gateway_url``; each series keeps the probed URL as ``instance`` and the template as ``route``."""
+    gateway at each of ``gateway_urls`` (a cluster probes its Service and its public address); each series keeps
+    the probed URL as ``instance``, the template as ``route``, and ``labels`` (``environment``...)."""
     return {
         "job_name": JOBS.probes,
         "metrics_path": "/probe",
@@ -49,8 +53,7 @@ def probe_scrape_config(*, gateway_url: str, exporter_address: str, environment:
         "scrape_timeout": CONFIG.probes.timeout,
         "params": {"module": [MODULE]},
         "static_configs": [
-            {"targets": [f"{gateway_url}{target.path}"],
-             "labels": {CONFIG.environment_label: environment, "route": target.route}}
+            {"targets": [f"{url}{target.path}" for url in gateway_urls], "labels": {**labels, "route": target.route}}
             for target in probe_targets()
         ],
         "relabel_configs": [

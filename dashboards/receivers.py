@@ -32,12 +32,18 @@ def _one_of(kind: str, value: str, file: str) -> None:
 @dataclass(frozen=True, kw_only=True)
 class Webhook:
     """Any HTTP endpoint taking Alertmanager's JSON payload (a pager's or chat bridge's inbound hook, or the
-    local stack's receiver). The URL may carry a token: Alertmanager 0.25 reads it only inline."""
+    local stack's receiver). The URL may carry a token: Debian's Alertmanager 0.25 reads it only inline
+    (``url``), a cluster's (0.26 and later) from a mounted file too (``url_file``)."""
 
-    url: str
+    url: str = ""
+    url_file: str = ""
+
+    def __post_init__(self) -> None:
+        _one_of("Webhook", self.url, self.url_file)
 
     def configs(self, runbook_base_url: str) -> tuple[str, Config]:
-        return "webhook_configs", {"url": self.url, "send_resolved": True}
+        url = {"url": self.url} if self.url else {"url_file": self.url_file}
+        return "webhook_configs", {**url, "send_resolved": True}
 
 
 @dataclass(frozen=True, kw_only=True)

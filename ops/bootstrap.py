@@ -106,7 +106,7 @@ def ensure_virtualenv() -> None:
     stamp = VENV / ".installed"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    _refuse_a_stale_lock("dev.lock", ("dev", "loadtest"))
+    _refuse_a_stale_lock("dev.lock")
     if not (VENV / "bin" / "python").exists():
         log.info("creating virtual environment in %s", VENV)
         run([sys.executable, "-m", "venv", str(VENV)])
@@ -132,11 +132,12 @@ def ensure_scanners() -> None:
     stamp.write_text(digest)
 
 
-def _refuse_a_stale_lock(lock: str, extras: tuple[str, ...]) -> None:
+def _refuse_a_stale_lock(lock: str, extras: tuple[str, ...] | None = None) -> None:
+    """``extras`` default to the development lock's (``ops.lock.EXTRAS``)."""
     sys.path.insert(0, str(REPO))
-    from ops.lock import stale  # the standard library only, like this file
+    from ops.lock import EXTRAS, stale  # the standard library only, like this file
 
-    missing = stale(lock, extras)
+    missing = stale(lock, EXTRAS if extras is None else extras)
     if missing:
         raise SystemExit(f"bootstrap: requirements/{lock} does not hold pyproject.toml's pins "
                          f"{ {name: pair[0] for name, pair in sorted(missing.items())} }: run `make lock`")

@@ -1,13 +1,19 @@
-"""``make dashboards-provision``: the Prometheus datasource, the CNOP folder and every dashboard, created
-or updated in a running Grafana through its HTTP API.
+"""``make dashboards-provision``: the datasources, the CNOP folder and every dashboard, created or updated in an
+existing Grafana through its HTTP API, with the maintained ``grafana-client``.
 
     GRAFANA_URL=http://127.0.0.1:3000 GRAFANA_TOKEN=<service-account token> python -m ops.grafana
-        [--prometheus-url URL]
+        [--prometheus-url URL] [--tempo-url URL] [--loki-url URL] [--alertmanager-url URL]
 
-Idempotent: each object is compared with what Grafana holds and written only when it differs; one line
-per object says created, updated or unchanged. Dashboards are saved with the version just read and
-without overwrite, so an edit made meanwhile fails the run (412) instead of being silently lost.
-The token is read from GRAFANA_TOKEN (or --token) and never printed.
+The datasources are ``dashboards/datasources.py``'s, the same definition the compose file and the clusters'
+Grafana load: Prometheus always, Tempo, Loki and Alertmanager when their URL is given, linked both ways.
+Contact points are not provisioned: the platform's alerts are Prometheus rules that Alertmanager routes
+(``dashboards/alerting.py``); Grafana shows them through the Alertmanager datasource and notifies no one itself,
+so nobody is paged twice.
+
+Idempotent: each object is compared with what Grafana holds and written only when it differs; one line per
+object says created, updated or unchanged. Dashboards are saved with the version just read and without
+overwrite, so an edit made meanwhile fails the run (412) instead of being silently lost. The token is read from
+GRAFANA_TOKEN (or --token) and never printed.
 """
 
 from __future__ import annotations
@@ -16,19 +22,34 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from grafana_client.api import GrafanaApi
+from grafana_client.client import GrafanaException
 
 from dashboards.build import Model, dashboard_models
 from dashboards.config import CONFIG
-from dashboards.file_provisioning import datasource_settings
-from ops.grafana_api import GrafanaClient, GrafanaError, Json
+from dashboards.datasources import Backends, Datasource, datasources
 
 log = logging.getLogger("grafana")
 
 Action = Literal["created", "updated", "unchanged"]
+Json = dict[str, Any]
+T = TypeVar("T")
 SERVER_MANAGED = ("id", "version")
+HINTS = {
+    401: "the token was refused: check GRAFANA_TOKEN (a service-account token)",
+    403: "the token lacks permission: the service account needs the Editor or Admin role",
+    409: "another object already uses this name or uid",
+    412: "it was changed by someone else meanwhile: run again to compare with the new version",
+}
+
+
+class GrafanaError(Exception):
+    """Grafana answered with an error, or could not be reached: the request and why, never the token."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,42 @@ class Change:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.uid}: {self.action}"
+
+
+def call(method: str, path: str, request: Callable[[], T]) -> T:
+    """``request()``, its failure told as ``METHOD /api/path answered STATUS: message (status): hint``."""
+    try:
+        return request()
+    except GrafanaException as exc:
+        raise GrafanaError(_answered(method, path, exc)) from None
+    except OSError as exc:  # the HTTP library's connection errors are OSErrors
+        raise GrafanaError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from None
+
+
+def find(path: str, request: Callable[[], Json]) -> Json | None:
+    """``GET path``; None when Grafana answers 404."""
+
+    def absent_is_none() -> Json | None:
+        try:
+            return request()
+        except GrafanaException as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+
+    return call("GET", path, absent_is_none)
+
+
+def _answered(method: str, path: str, exc: GrafanaException) -> str:
+    if not exc.status_code:  # no answer at all (a time-out, a broken connection)
+        return f"{method} {path} failed: {exc.message}"
+    body = exc.response if isinstance(exc.response, dict) else {}
+    parts = [f"{method} {path} answered {exc.status_code}"]
+    if body.get("message"):
+        parts.append(str(body["message"]) + (f" ({body['status']})" if body.get("status") else ""))
+    if exc.status_code in HINTS:
+        parts.append(HINTS[exc.status_code])
+    return ": ".join(parts)
 
 
 def _differs(wanted: Mapping[str, Any], existing: Mapping[str, Any]) -> bool:
@@ -53,26 +110,29 @@ def _differs(wanted: Mapping[str, Any], existing: Mapping[str, Any]) -> bool:
     return False
 
 
-def ensure_datasource(client: GrafanaClient, settings: Json) -> Change:
+def ensure_datasource(api: GrafanaApi, settings: Datasource) -> Change:
     uid = settings["uid"]
-    existing = client.find(f"/api/datasources/uid/{uid}")
+    path = f"/api/datasources/uid/{uid}"
+    existing = find(path, lambda: api.datasource.get_datasource_by_uid(uid))
     if existing is None:
-        client.send("POST", "/api/datasources", settings)
+        call("POST", "/api/datasources", lambda: api.datasource.create_datasource(settings))
         return Change("datasource", uid, "created")
     if not _differs(settings, existing):
         return Change("datasource", uid, "unchanged")
-    client.send("PUT", f"/api/datasources/uid/{uid}", {**settings, "version": existing.get("version", 0)})
+    body = {**settings, "version": existing.get("version", 0)}
+    call("PUT", path, lambda: api.datasource.update_datasource_by_uid(uid, body))
     return Change("datasource", uid, "updated")
 
 
-def ensure_folder(client: GrafanaClient, uid: str, title: str) -> Change:
-    existing = client.find(f"/api/folders/{uid}")
+def ensure_folder(api: GrafanaApi, uid: str, title: str) -> Change:
+    existing = find(f"/api/folders/{uid}", lambda: api.folder.get_folder(uid))
     if existing is None:
-        client.send("POST", "/api/folders", {"uid": uid, "title": title})
+        call("POST", "/api/folders", lambda: api.folder.create_folder(title, uid=uid))
         return Change("folder", uid, "created")
     if existing.get("title") == title:
         return Change("folder", uid, "unchanged")
-    client.send("PUT", f"/api/folders/{uid}", {"title": title, "version": existing.get("version", 0)})
+    call("PUT", f"/api/folders/{uid}",
+         lambda: api.folder.update_folder(uid, title=title, version=existing.get("version", 0)))
     return Change("folder", uid, "updated")
 
 
@@ -81,34 +141,34 @@ def _stored_content(found: Json) -> Model:
     return {key: value for key, value in stored.items() if key not in SERVER_MANAGED}
 
 
-def ensure_dashboard(client: GrafanaClient, model: Model, folder_uid: str) -> Change:
+def ensure_dashboard(api: GrafanaApi, model: Model, folder_uid: str) -> Change:
     uid = model["uid"]
-    found = client.find(f"/api/dashboards/uid/{uid}")
+    found = find(f"/api/dashboards/uid/{uid}", lambda: api.dashboard.get_dashboard(uid))
     if found is not None:
         same_folder = found.get("meta", {}).get("folderUid") == folder_uid
         if same_folder and _stored_content(found) == model:
             return Change("dashboard", uid, "unchanged")
     version = found["dashboard"].get("version", 0) if found is not None else 0
-    client.send(
-        "POST",
-        "/api/dashboards/db",
-        {
-            "dashboard": {**model, "id": None, "version": version},
-            "folderUid": folder_uid,
-            "overwrite": False,
-            "message": "provisioned by ops/grafana.py (make dashboards-provision)",
-        },
-    )
+    body = {"dashboard": {**model, "id": None, "version": version}, "folderUid": folder_uid, "overwrite": False,
+            "message": "provisioned by ops/grafana.py (make dashboards-provision)"}
+    call("POST", "/api/dashboards/db", lambda: api.dashboard.update_dashboard(body))
     return Change("dashboard", uid, "created" if found is None else "updated")
 
 
-def provision(client: GrafanaClient, dashboards: Mapping[str, Model], datasource: Json) -> Iterator[Change]:
-    """Datasource, folder, then every dashboard, one change at a time; the first error raises GrafanaError."""
+def provision(api: GrafanaApi, dashboards: Mapping[str, Model], sources: Sequence[Datasource]) -> Iterator[Change]:
+    """Datasources, folder, then every dashboard, one change at a time; the first error raises GrafanaError."""
     grafana = CONFIG.grafana
-    yield ensure_datasource(client, datasource)
-    yield ensure_folder(client, grafana.folder_uid, grafana.folder_title)
+    for source in sources:
+        yield ensure_datasource(api, source)
+    yield ensure_folder(api, grafana.folder_uid, grafana.folder_title)
     for model in dashboards.values():
-        yield ensure_dashboard(client, model, grafana.folder_uid)
+        yield ensure_dashboard(api, model, grafana.folder_uid)
+
+
+def connect(url: str, token: str) -> GrafanaApi:
+    """A client for Grafana at ``url`` authenticating as ``Authorization: Bearer <token>``."""
+    api: GrafanaApi = GrafanaApi.from_url(url=url.rstrip("/"), credential=token, timeout=10.0)
+    return api
 
 
 def summary(changes: list[Change]) -> str:
@@ -122,6 +182,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--token", default=os.environ.get("GRAFANA_TOKEN", ""), help=argparse.SUPPRESS)
     parser.add_argument("--prometheus-url", default=CONFIG.grafana.prometheus_url,
                         help="where Grafana reaches Prometheus (default: %(default)s)")
+    for backend in ("tempo", "loki", "alertmanager"):
+        parser.add_argument(f"--{backend}-url", help=f"where Grafana reaches {backend.title()}: adds its datasource")
     args = parser.parse_args(argv)
     if not args.url:
         parser.error("set GRAFANA_URL (or --url), e.g. make dashboards-provision GRAFANA_URL=http://127.0.0.1:3000")
@@ -132,12 +194,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the changes out
     args = _arguments(argv)
+    backends = Backends(prometheus=args.prometheus_url, tempo=args.tempo_url, loki=args.loki_url,
+                        alertmanager=args.alertmanager_url)
     changes: list[Change] = []
+    api = connect(args.url, args.token)
     try:
-        with GrafanaClient(args.url, args.token) as client:
-            for change in provision(client, dashboard_models(), datasource_settings(args.prometheus_url)):
+        with closing(api.client.s):
+            for change in provision(api, dashboard_models(), datasources(backends)):
                 changes.append(change)
                 print(change)
     except GrafanaError as exc:

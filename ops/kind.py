@@ -1,8 +1,9 @@
 """``make kind-up`` / ``make kind-load``: the local Kubernetes of the ``localstack`` stack.
 
 kind-up creates the Kind cluster (its ports on 127.0.0.1 only) and starts LocalStack on Kind's Docker
-network, where the pods reach it as ``http://localstack:4566``; kind-load builds the apps image from the
-root Dockerfile and loads it into the cluster's nodes (no registry). Both need Docker and kind.
+network, where the pods reach it as ``http://localstack:4566``; kind-load builds the apps image (and the load
+image where the stack enables ``cnop:loadtest``) from the root Dockerfile and loads it into the cluster's nodes
+(no registry). Both need Docker and kind.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from cnop_platform.images import LOAD_TAG
 
 from ops.offline import REPO, stack_config
 
@@ -63,9 +65,20 @@ def up(cluster_name: str) -> None:
                    check=True)
 
 
-def load(cluster_name: str, image: str) -> None:
-    subprocess.run(["docker", "build", "--tag", image, str(REPO)], check=True)
-    subprocess.run(["kind", "load", "docker-image", image, "--name", cluster_name], check=True)
+def load_images() -> dict[str, str]:
+    """The Dockerfile targets ``make kind-load`` builds, with their tags: the apps image, and the load image
+    where ``Pulumi.localstack.yaml`` enables the cluster's load generator."""
+    config, _ = stack_config("localstack")
+    _, image = localstack_names()
+    loadtest = yaml.safe_load(config.get("cnop:loadtest", "{}")) or {}
+    repository, tag = image.rsplit(":", 1)
+    return {"apps": image, **({"loadtest": f"{repository}:{LOAD_TAG.format(tag)}"} if loadtest.get("enabled") else {})}
+
+
+def load(cluster_name: str, images: dict[str, str]) -> None:
+    for target, image in images.items():
+        subprocess.run(["docker", "build", "--target", target, "--tag", image, str(REPO)], check=True)
+        subprocess.run(["kind", "load", "docker-image", image, "--name", cluster_name], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,13 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["up", "load"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="kind: %(message)s")
-    cluster_name, image = localstack_names()
+    cluster_name, _ = localstack_names()
     try:
         _require_tools()
         if args.action == "up":
             up(cluster_name)
         else:
-            load(cluster_name, image)
+            load(cluster_name, load_images())
     except ToolMissingError as exc:
         log.error("%s", exc)
         return 2

@@ -1,7 +1,8 @@
 """``make lock``: the hash-locked requirements, generated from ``pyproject.toml`` with uv.
 
     requirements/runtime.lock    the apps' dependencies ([project] dependencies): what the image installs
-    requirements/dev.lock        those and the dev and loadtest extras: what ``make setup`` installs
+    requirements/dev.lock        those and the dev, locust and loadtest extras: what ``make setup`` installs
+    requirements/loadtest.lock   the apps' dependencies and the locust extra: what the load image installs
     requirements/scanners.lock   checkov (requirements/scanners.in), in its own environment (``make scan``)
 
 Each pins every package, transitive ones included, to one version and the hashes of its files, for every
@@ -22,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 LOCKS = REPO / "requirements"
 PYTHON_VERSION = "3.11"  # the lowest of requires-python: what the image runs
-EXTRAS = ("dev", "loadtest")
+EXTRAS = ("dev", "locust", "loadtest")
+LOAD_IMAGE_EXTRAS = ("locust",)
 
 log = logging.getLogger("lock")
 
@@ -32,6 +34,8 @@ def targets() -> dict[str, list[str]]:
     return {
         "runtime.lock": [str(REPO / "pyproject.toml")],
         "dev.lock": [str(REPO / "pyproject.toml"), *(arg for extra in EXTRAS for arg in ("--extra", extra))],
+        "loadtest.lock": [str(REPO / "pyproject.toml"),
+                          *(arg for extra in LOAD_IMAGE_EXTRAS for arg in ("--extra", extra))],
         "scanners.lock": [str(LOCKS / "scanners.in")],
     }
 

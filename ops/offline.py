@@ -24,6 +24,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
 
 from ops.offline_mocks import PlanMocks
+from stacks.config_observability import named_secret_keys
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS = REPO / "stacks"
@@ -56,6 +57,9 @@ class OfflineRun:
     resources: list[PlannedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
+    unset_secrets: list[str] = field(default_factory=list)
+    """Secret config keys the stack file names but does not hold: offline placeholders here, to be set before a
+    real deploy."""
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -106,11 +110,10 @@ def _walk(value: Any, on_secret: Callable[[Any], Any]) -> Any:
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None,
                  project: Path = STACKS) -> tuple[dict[str, str], list[str]]:
     """The stack file's config as the engine passes it (values as strings), with ``overrides`` (whole keys)
-    on top; ``secure:`` values become placeholders, since decrypting them needs the stack's secrets provider."""
-    path = project / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise FileNotFoundError(f"no stack config {path}; stacks are {', '.join(STACK_NAMES)}")
-    raw = {**((yaml.safe_load(path.read_text()) or {}).get("config") or {}), **(overrides or {})}
+    on top; ``secure:`` values become placeholders, since decrypting them needs the stack's secrets provider, and
+    so do the secrets a section names (an alert receiver's ``secret``) that the file does not hold yet."""
+    raw = raw_config(stack, overrides, project)
+    raw |= {key: {"secure": "offline"} for key in unset_secrets(raw)}
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in raw.items():
@@ -120,6 +123,21 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None,
         else:
             config[key] = value if isinstance(value, str) else json.dumps(value)
     return config, secret_keys
+
+
+def raw_config(stack: str, overrides: Mapping[str, Any] | None = None, project: Path = STACKS) -> dict[str, Any]:
+    """The stack file's ``config`` as written, with ``overrides`` (whole keys) on top."""
+    path = project / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no stack config {path}; stacks are {', '.join(STACK_NAMES)}")
+    return {**((yaml.safe_load(path.read_text()) or {}).get("config") or {}), **(overrides or {})}
+
+
+def unset_secrets(raw: Mapping[str, Any]) -> list[str]:
+    """Secret config keys the stack file's sections name but the file does not hold: set them (``pulumi config set
+    --secret``) before a real deploy."""
+    named = named_secret_keys({key: value for key, value in raw.items() if key.startswith(f"{PROJECT}:")})
+    return [f"{PROJECT}:{name}" for name in named if f"{PROJECT}:{name}" not in raw]
 
 
 def run_offline(stack: str, overrides: Mapping[str, Any] | None = None, project: Path = STACKS) -> OfflineRun:
@@ -149,7 +167,7 @@ def own_event_loop() -> Iterator[None]:
 def _run(stack: str, overrides: Mapping[str, Any] | None, project: Path) -> OfflineRun:
     config, secret_keys = stack_config(stack, overrides, project)
     name = str(yaml.safe_load((project / "Pulumi.yaml").read_text())["name"])
-    run = OfflineRun(stack=stack, config=config)
+    run = OfflineRun(stack=stack, config=config, unset_secrets=unset_secrets(raw_config(stack, overrides, project)))
     mocks = PlanMocks(region=config.get("aws:region", "us-east-1"))
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi.runtime.set_mocks(mocks, project=name, stack=stack, preview=False,

@@ -73,8 +73,9 @@ def _uuid(name: str) -> str:
 
 
 def _image(name: str, inputs: dict[str, Any], _: str) -> dict[str, Any]:
-    repository = str((inputs.get("tags") or [f"{name}:0"])[0]).rsplit(":", 1)[0]
-    digest = f"sha256:{_digest(repository)}"
+    tag = str((inputs.get("tags") or [f"{name}:0"])[0])
+    repository = tag.rsplit(":", 1)[0]
+    digest = f"sha256:{_digest(tag)}"  # each image its own, the apps' and the load generator's
     return {"digest": digest, "ref": f"{repository}@{digest}"}
 
 

@@ -51,7 +51,18 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
                                       "spec.template.spec.containers[].resources.limits"),
     "kubernetes:core/v1:Service": ("spec.type", "spec.ports[].port"),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ("spec.minReplicas", "spec.maxReplicas"),
-    "kubernetes:helm.sh/v3:Release": ("chart", "version", "namespace"),
+    "kubernetes:helm.sh/v3:Release": (
+        "chart", "version", "namespace", "values.prometheus.prometheusSpec.retention",
+        "values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage",
+        "values.prometheus.prometheusSpec.enableFeatures", "values.prometheus.prometheusSpec.externalLabels",
+        "values.alertmanager.alertmanagerSpec.secrets", "values.alertmanager.config.receivers[].name",
+        "values.alertmanager.config.receivers[].pagerduty_configs[].routing_key_file",
+        "values.alertmanager.config.receivers[].slack_configs[].api_url_file",
+        "values.alertmanager.config.receivers[].webhook_configs[].url_file",
+        "values.tempo.retention", "values.persistence.size", "values.loki.storage.type",
+        "values.loki.limits_config.retention_period", "values.singleBinary.persistence.size",
+        "values.controller.type"),
+    "kubernetes:core/v1:Secret": ("metadata.name", "metadata.namespace"),
     "kubernetes:core/v1:Namespace": ("metadata.labels.pod-security.kubernetes.io/enforce",),
     "kubernetes:core/v1:ConfigMap": ("metadata.name",),
     "kubernetes:networking.k8s.io/v1:Ingress": (
@@ -85,11 +96,16 @@ def pick(value: Any, path: str) -> Any:
     return pick(value[key], rest)
 
 
+def _nothing(found: Any) -> bool:
+    """None, or a list of nothing (a path through lists whose items lack the key)."""
+    return found is None or (isinstance(found, list) and all(_nothing(item) for item in found))
+
+
 def settings(resource: PlannedResource) -> str:
     shown = []
     for path in KEY_SETTINGS.get(resource.type, ()):
         found = pick(resource.inputs, path)
-        if found not in (None, [], [None]):
+        if not _nothing(found):
             shown.append(f"{path.replace('[]', '')}={json.dumps(found, separators=(',', ':'))}")
     return "  " + " ".join(shown) if shown else ""
 
@@ -116,6 +132,9 @@ def render(run: OfflineRun, seconds: float) -> str:
         "contacted and nothing will change. `make preview` asks the real cloud.",
         f"{counts['resources']} resources ({counts['custom']} cloud/cluster resources, "
         f"{counts['components']} components; # component, + resource), planned in {seconds:.1f}s",
+        *([f"Secrets the stack file names but does not hold (offline placeholders here; set each with `pulumi "
+           f"config set --secret <key> <value> --stack {run.stack}` before `make deploy`): "
+           + ", ".join(run.unset_secrets)] if run.unset_secrets else []),
         "",
         *tree_lines(run),
         "",

@@ -99,12 +99,15 @@ class AppService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     url: pulumi.Output[str]
     """The in-cluster URL other apps use."""
+    pod_labels: dict[str, str]
+    """The labels the app's pods carry: what policies, load tests and chaos experiments select them by."""
 
     def __init__(self, name: str, args: AppServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:AppService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = {"app.kubernetes.io/name": args.service, "app.kubernetes.io/part-of": "cnop",
                   "app.kubernetes.io/component": "api"}
+        self.pod_labels = labels
         meta: k8s.meta.v1.ObjectMetaArgsDict = {"name": args.service, "namespace": args.namespace, "labels": labels}
 
         account = k8s.core.v1.ServiceAccount(f"{name}-sa", metadata=meta, automount_service_account_token=False,

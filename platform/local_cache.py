@@ -21,7 +21,9 @@ class LocalCacheArgs:
     image: pulumi.Input[str] = "redis:7.4.2-alpine"
     """Pinned Redis image."""
     client_labels: Mapping[str, str] = field(default_factory=lambda: {"app.kubernetes.io/part-of": "cnop"})
-    """Pods with these labels may connect; nothing else may."""
+    """Pods of its namespace with these labels may connect..."""
+    monitoring_namespace: str | None = "monitoring"
+    """...and the Redis exporter's namespace; nothing else may."""
 
 
 class LocalCache(pulumi.ComponentResource):
@@ -53,8 +55,7 @@ class LocalCache(pulumi.ComponentResource):
             spec={
                 "pod_selector": {"match_labels": labels},
                 "policy_types": ["Ingress", "Egress"],  # it connects nowhere
-                "ingress": [{"from_": [{"pod_selector": {"match_labels": dict(args.client_labels)}}],
-                             "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}],
+                "ingress": [{"from_": _clients(args), "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}],
             },
             opts=child,
         )
@@ -62,6 +63,15 @@ class LocalCache(pulumi.ComponentResource):
             "redis://:{0}@{1}.{2}.svc.cluster.local:{3}/0", password.result, service.metadata.name,
             args.namespace, REDIS_PORT))
         self.register_outputs({"redis_url": self.redis_url})
+
+
+def _clients(args: LocalCacheArgs) -> list[k8s.networking.v1.NetworkPolicyPeerArgsDict]:
+    clients: list[k8s.networking.v1.NetworkPolicyPeerArgsDict] = [
+        {"pod_selector": {"match_labels": dict(args.client_labels)}}]
+    if args.monitoring_namespace is not None:
+        clients.append({"namespace_selector": {"match_labels": {
+            "kubernetes.io/metadata.name": args.monitoring_namespace}}})
+    return clients
 
 
 def _deployment_spec(

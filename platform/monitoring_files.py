@@ -1,6 +1,7 @@
-"""Reads the monitoring-as-code output (``dashboards/``): generated dashboards and Prometheus rule files.
+"""Reads the monitoring-as-code output (``dashboards/generated``): the generated dashboards.
 
-Both folders may be absent or empty while that work is in progress: that means nothing to deploy yet.
+The folder may be absent or empty while that work is in progress: that means nothing to deploy yet. (The rules
+reach a cluster as data, ``dashboards.rules.render.prometheus_rule_groups``, with the stack's runbook URL.)
 """
 
 from __future__ import annotations
@@ -8,13 +9,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 
 class MonitoringFileError(ValueError):
-    """A dashboard or rule file cannot be deployed; the message names the file."""
+    """A dashboard file cannot be deployed; the message names the file."""
 
 
 def slug(stem: str) -> str:
@@ -42,26 +40,3 @@ def read_dashboards(folder: Path | None) -> dict[str, str]:
             raise MonitoringFileError(f"{path}: another dashboard already maps to {name!r}")
         dashboards[name] = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return dashboards
-
-
-def read_rule_groups(folder: Path | None) -> list[dict[str, Any]]:
-    """The ``groups`` of every Prometheus rule file; promtool test files (``rule_files``) are skipped."""
-    if folder is None or not folder.is_dir():
-        return []
-    groups: list[dict[str, Any]] = []
-    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-        try:
-            document = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise MonitoringFileError(f"{path}: not YAML ({exc})") from exc
-        if not isinstance(document, dict) or "rule_files" in document:
-            continue
-        found = document.get("groups")
-        if not isinstance(found, list):
-            raise MonitoringFileError(f"{path}: a rule file needs a list of groups")
-        groups.extend(found)
-    names = [str(group.get("name")) for group in groups]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise MonitoringFileError(f"rule group names must be unique across files: {duplicates}")
-    return groups

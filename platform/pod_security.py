@@ -22,3 +22,16 @@ def container_security_context() -> k8s.core.v1.SecurityContextArgsDict:
         "run_as_non_root": True,
         "capabilities": {"drop": ["ALL"]},
     }
+
+
+NOBODY = 65534
+"""An unprivileged user for a static binary that writes nothing (the exporters)."""
+
+
+def chart_container_security(user_id: int | None = None) -> dict[str, object]:
+    """``container_security_context`` as Helm charts take it (camelCase), run as ``user_id`` when one is given."""
+    context: dict[str, object] = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                  "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}}
+    if user_id is not None:
+        context |= {"runAsUser": user_id, "runAsGroup": user_id}
+    return context

@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboards.alerting import PAGE_RECEIVER
+from dashboards.config import CONFIG, duration_seconds
+
 Props = Mapping[str, Any]
 
 
@@ -318,6 +321,76 @@ def redis_keeps_revocations(resource: Resource) -> list[str]:
     return []
 
 
+def _selectors(value: Any) -> Iterator[Props]:
+    """Every ``selector`` map anywhere in a chaos object (a workflow's templates nest them)."""
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "selector":
+                yield _map(inner)
+            yield from _selectors(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _selectors(inner)
+
+
+def _fault_templates(spec: Props) -> Iterator[Props]:
+    workflow = _map(spec.get("workflow")) if spec.get("type") == "Workflow" else spec
+    for template in map(_map, _list(workflow.get("templates"))):
+        if _text(template.get("templateType")).endswith("Chaos"):
+            yield template
+
+
+def chaos_confined(resource: Resource) -> list[str]:
+    """A chaos experiment names the namespaces it acts in, never the cluster's own, and every fault in a
+    workflow ends by itself (a deadline): an experiment left running is an outage."""
+    if not resource.type.startswith("kubernetes:chaos-mesh.org/"):
+        return []
+    violations = []
+    for selector in _selectors(resource.props.get("spec")):
+        namespaces = [_text(namespace) for namespace in _list(selector.get("namespaces"))]
+        if not namespaces:
+            violations.append("a chaos selector must name its namespaces")
+        violations += [f"chaos must not act in {name}" for name in namespaces if name.startswith("kube-")]
+    violations += [f"fault {template.get('name', '?')} has no deadline"
+                   for template in _fault_templates(_map(resource.props.get("spec"))) if not template.get("deadline")]
+    return violations
+
+
+_DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+SLO_WINDOW_DAYS = max(duration_seconds(o.period) for o in (CONFIG.availability, CONFIG.latency)) / 86400
+"""The longest window the SLO rules look back: production Prometheus keeps at least this."""
+
+
+def _days(duration: str) -> float:
+    unit, amount = duration[-1:], duration[:-1]
+    return int(amount) * _DURATION[unit] / 86400 if unit in _DURATION and amount.isdigit() else 0.0
+
+
+def monitoring_in_prod(resource: Resource) -> list[str]:
+    """Production's kube-prometheus-stack keeps the SLO windows' history on a volume, and its paging route notifies
+    someone (the environment is the one Prometheus stamps on every series)."""
+    props = resource.props
+    if not resource.type.startswith("kubernetes:helm.sh/") or props.get("chart") != "kube-prometheus-stack":
+        return []
+    values = _map(props.get("values"))
+    spec = _map(_map(values.get("prometheus")).get("prometheusSpec"))
+    if _map(spec.get("externalLabels")).get("environment") != "prod":
+        return []
+    violations = []
+    retention = _text(spec.get("retention"))
+    if _days(retention) < SLO_WINDOW_DAYS:
+        violations.append(f"production Prometheus keeps {retention or 'the default'}, less than the "
+                          f"{SLO_WINDOW_DAYS:g}d the SLO rules look back")
+    if not _map(spec.get("storageSpec")).get("volumeClaimTemplate"):
+        violations.append("production Prometheus needs a volume (storageSpec.volumeClaimTemplate)")
+    config = _map(_map(values.get("alertmanager")).get("config"))
+    paging = [_map(receiver) for receiver in _list(config.get("receivers"))
+              if _map(receiver).get("name") == PAGE_RECEIVER]
+    if not any(key.endswith("_configs") and _list(value) for receiver in paging for key, value in receiver.items()):
+        violations.append("production's page receiver notifies no one")
+    return violations
+
+
 CHECKS: dict[str, tuple[str, Check]] = {
     "no-public-data-stores": ("Redis and DynamoDB are never reachable by the public", no_public_data_stores),
     "encryption-on": ("Data encrypted at rest with rotating customer keys, Redis also in transit", encryption_on),
@@ -328,4 +401,6 @@ CHECKS: dict[str, tuple[str, Check]] = {
     "tls-at-the-edge": ("Load balancers and Ingresses speak HTTPS only", tls_at_the_edge),
     "private-cluster-api": ("The Kubernetes API endpoint is not open to 0.0.0.0/0", private_cluster_api),
     "redis-keeps-revocations": ("Redis runs with maxmemory-policy noeviction", redis_keeps_revocations),
+    "monitoring-in-prod": ("Production keeps 30 days of metrics on a volume and pages someone", monitoring_in_prod),
+    "chaos-confined": ("Chaos experiments name their namespaces, never kube-*, and every fault ends", chaos_confined),
 }

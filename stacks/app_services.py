@@ -15,6 +15,7 @@ from cnop_platform.secrets import SecretKey, Secrets, checksum
 from apps.common.services import SERVICES, Service, upstreams
 from apps.gateway.settings import upstream_env_name
 from stacks.config import StackConfig
+from stacks.observability import traces_egress, tracing_env
 
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 POD_IDENTITY_AGENT = "169.254.170.23/32"  # where the Pod Identity agent hands pods their credentials
@@ -115,9 +116,9 @@ def _secret_env(entry: Service, secrets: Secrets) -> dict[str, SecretKey]:
 
 
 def _egress(entry: Service, paths: Paths) -> list[EgressRule]:
-    """Redis for everyone; the tables' AWS paths for apps with tables; HTTPS out for the Gemini caller; the
-    upstreams' ports for the public entry."""
-    rules: list[EgressRule] = [paths.redis]
+    """Redis and Tempo's OTLP receiver for everyone; the tables' AWS paths for apps with tables; HTTPS out for
+    the Gemini caller; the upstreams' ports for the public entry."""
+    rules: list[EgressRule] = [paths.redis, traces_egress()]
     if entry.tables:
         rules += paths.aws
     if entry.calls_gemini and internet_https() not in rules:
@@ -129,12 +130,14 @@ def _egress(entry: Service, paths: Paths) -> list[EgressRule]:
 
 
 def _shared_env(config: StackConfig, secrets: Secrets, *, with_tables: bool) -> dict[str, pulumi.Input[str]]:
-    """``apps.common.settings.PlatformSettings``: the environment, the public keys, and the tables' location."""
+    """``apps.common.settings.PlatformSettings``: the environment, the public keys, and the tables' location;
+    ``apps.common.tracing.TracingSettings``: where spans go, and how many."""
     env: dict[str, pulumi.Input[str]] = {
         "ENVIRONMENT": config.environment,
         "LOG_LEVEL": config.apps.log_level,
         "JWT_PUBLIC_KEY": secrets.jwt_public_key_pem,
         "PYTHONDONTWRITEBYTECODE": "1",
+        **tracing_env(config),
     }
     if with_tables:
         env |= {"AWS_REGION": config.region, "TABLE_PREFIX": config.table_prefix}

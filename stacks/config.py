@@ -35,6 +35,16 @@ from pydantic_core import ErrorDetails
 from apps.common.services import SERVICES
 from apps.common.settings import Environment
 from apps.common.tables import default_table_prefix
+from stacks.config_load_and_chaos import ChaosConfig, LoadtestConfig, check_load_and_chaos
+from stacks.config_observability import (
+    AlertmanagerConfig,
+    LogsConfig,
+    RemoteWriteConfig,
+    StorageSize,
+    TracingConfig,
+    check_observability,
+    named_secret_keys,
+)
 from stacks.config_sections import (
     AccessConfig,
     AlertsConfig,
@@ -182,9 +192,17 @@ class MonitoringConfig(_Section):
     grafana_url: Url | None = None
     """Grafana's address as users reach it; unset means the in-cluster URL (reach it by port-forward)."""
     prometheus_retention: Retention = component_default(MonitoringArgs, "prometheus_retention")
+    prometheus_storage: MemoryQuantity | None = None
+    """Prometheus' volume (gp3 on EKS); unset keeps its data in the pod (Kind)."""
+    prometheus_retention_size: StorageSize | None = None
+    """Prometheus drops its oldest data past this size, before the volume fills (needs prometheusStorage)."""
+    remote_write: RemoteWriteConfig | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> MonitoringConfig:
+        if self.prometheus_retention_size is not None and self.prometheus_storage is None:
+            raise ConfigRuleError("prometheusRetentionSize",
+                                  "needs prometheusStorage, the volume it keeps from filling")
         if self.grafana_node_port is not None and self.grafana_service_type != "NodePort":
             raise ConfigRuleError("grafanaNodePort", "needs grafanaServiceType NodePort")
         return self
@@ -214,12 +232,23 @@ class StackConfig(_Section):
     backup: BackupConfig = Field(default_factory=BackupConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    loadtest: LoadtestConfig = Field(default_factory=LoadtestConfig)
+    chaos: ChaosConfig = Field(default_factory=ChaosConfig)
+    alertmanager: AlertmanagerConfig
+    tracing: TracingConfig = Field(default_factory=TracingConfig)
+    logs: LogsConfig = Field(default_factory=LogsConfig)
     _gemini_api_key: pulumi.Output[str] | None = PrivateAttr(None)
+    _receiver_secrets: dict[str, pulumi.Output[str]] = PrivateAttr(default_factory=dict)
 
     @property
     def gemini_api_key(self) -> pulumi.Output[str] | None:
         """Secret config, an encrypted Output set by ``load``; without it insights runs its offline analyst."""
         return self._gemini_api_key
+
+    @property
+    def receiver_secrets(self) -> dict[str, pulumi.Output[str]]:
+        """Secret config, encrypted Outputs set by ``load``: each alert receiver's key or URL, by config key."""
+        return self._receiver_secrets
 
     @property
     def tags(self) -> dict[str, str]:
@@ -242,6 +271,8 @@ class StackConfig(_Section):
             raise ConfigRuleError("cache.multiAz", "needs cache.kind elasticache")
         if self.environment == "prod":
             _check_prod(self)
+        check_load_and_chaos(self)
+        check_observability(self)
         return self
 
 
@@ -312,7 +343,9 @@ def load() -> StackConfig:
         config = StackConfig.model_validate(_engine_values())
     except ValidationError as exc:
         raise ConfigError(f"Pulumi.{pulumi.get_stack()}.yaml: {describe(exc)}") from None
-    config._gemini_api_key = pulumi.Config("cnop").get_secret(GEMINI_API_KEY)
+    cnop = pulumi.Config("cnop")
+    config._gemini_api_key = cnop.get_secret(GEMINI_API_KEY)
+    config._receiver_secrets = {key: cnop.require_secret(key) for key in config.alertmanager.secret_keys()}
     return config
 
 
@@ -340,13 +373,15 @@ def _stack_key(path: list[str | int]) -> str:
 
 
 def _engine_values() -> dict[str, Any]:
-    """The ``cnop:*`` values (objects parsed, the secret left out) and ``aws:region``, keyed by field alias."""
+    """The ``cnop:*`` values (objects parsed, the secrets left out) and ``aws:region``, keyed by field alias."""
     cnop = pulumi.Config("cnop")
     values: dict[str, Any] = {}
     for name in _engine_keys("cnop"):
         if name != GEMINI_API_KEY:
             raw = cnop.get(name)
             values[name] = _parsed(raw) if name in OBJECT_KEYS and raw is not None else raw
+    for secret in named_secret_keys(values):  # read by ``load`` as encrypted Outputs, never model values
+        values.pop(secret, None)
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["region"] = region

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -20,16 +19,16 @@ from cnop_platform.kind_cluster import KindCluster, KindClusterArgs
 from cnop_platform.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
 from cnop_platform.local_cache import LocalCache, LocalCacheArgs
 from cnop_platform.metrics_server import MetricsServer, MetricsServerArgs
-from cnop_platform.monitoring import Monitoring, MonitoringArgs
 from cnop_platform.network import Network, NetworkArgs
 from cnop_platform.registry import Registry, RegistryArgs
 from cnop_platform.secrets import Secrets, SecretsArgs
 
 from apps.common.services import public_entry
 from stacks.app_services import Paths, deploy_apps, eks_paths, kind_paths
+from stacks.chaos_workflow import InCluster, Outside
 from stacks.config import StackConfig
-
-REPO = Path(__file__).resolve().parent.parent
+from stacks.load_and_chaos import deploy_load_and_chaos
+from stacks.observability import Watched, observe
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,8 @@ class Foundation:
     redis_url: pulumi.Output[str]
     images: Images
     paths: Paths
+    redis_place: InCluster | Outside
+    """Where Redis runs, as chaos experiments select it."""
     load_balancers: LoadBalancerController | None = None
 
 
@@ -71,12 +72,9 @@ def build(config: StackConfig) -> dict[str, Any]:
             waf=edge.waf, waf_rate_limit=edge.waf_rate_limit, namespace=cluster.namespace,
             service_name=apps[public_entry().name].service_name, health_path=public_entry().probe_path,
             controller=base.load_balancers, tags=config.tags), opts=in_cluster).url
-    monitoring = Monitoring("monitoring", MonitoringArgs(
-        chart_version=config.monitoring.chart_version, app_namespace=cluster.namespace,
-        grafana_service_type=config.monitoring.grafana_service_type,
-        grafana_node_port=config.monitoring.grafana_node_port,
-        prometheus_retention=config.monitoring.prometheus_retention,
-        dashboards_dir=REPO / "dashboards" / "generated", rules_dir=REPO / "dashboards" / "rules"), opts=in_cluster)
+    probed = [apps[public_entry().name].url, *([gateway_url] if config.edge is not None else [])]
+    monitoring = observe(config, Watched(gateway_urls=probed, redis_url=base.redis_url,
+                                         app_namespace=cluster.namespace, identity=cluster.identity), opts=in_cluster)
     return {
         "gatewayUrl": gateway_url,
         "grafanaUrl": config.monitoring.grafana_url or monitoring.grafana_url,
@@ -84,6 +82,8 @@ def build(config: StackConfig) -> dict[str, Any]:
         "tableNames": database.table_names,
         "image": base.images.ref,
         "kubeconfig": cluster.kubeconfig,
+        **deploy_load_and_chaos(config, namespace=cluster.namespace, apps=apps, load_image=base.images.load_ref,
+                                redis=base.redis_place, opts=in_cluster),
     }
 
 
@@ -109,7 +109,8 @@ def _eks(config: StackConfig) -> Foundation:
     registry = Registry("registry", RegistryArgs(repository_name=f"cnop-{config.environment}/apps", tags=config.tags))
     images = Images("images", ImagesArgs(
         repository=registry.repository_url, tag=config.images.tag, digest=config.images.digest,
-        build=config.images.build, registry_id=registry.registry_id))
+        build=config.images.build, registry_id=registry.registry_id, load_image=config.loadtest.enabled,
+        load_digest=config.loadtest.image_digest))
     in_cluster = pulumi.ResourceOptions(providers=[cluster.provider])
     ClusterAddons("addons", ClusterAddonsArgs(identity=cluster.identity, provider=cluster.provider))
     MetricsServer("metrics-server", MetricsServerArgs(), opts=in_cluster)
@@ -123,7 +124,8 @@ def _eks(config: StackConfig) -> Foundation:
         capacity_types=capacity.capacity_types, instance_categories=capacity.instance_categories,
         ami_alias=capacity.ami_alias, tags=config.tags), opts=in_cluster)
     return Foundation(cluster=cluster, redis_url=cache.redis_url, images=images, load_balancers=controller,
-                      paths=eks_paths(private_cidrs=network.private_cidrs, public_cidrs=network.public_cidrs))
+                      paths=eks_paths(private_cidrs=network.private_cidrs, public_cidrs=network.public_cidrs),
+                      redis_place=Outside([cache.primary_endpoint], "ElastiCache"))
 
 
 def _kind(config: StackConfig) -> Foundation:
@@ -133,8 +135,10 @@ def _kind(config: StackConfig) -> Foundation:
     in_cluster = pulumi.ResourceOptions(providers=[cluster.provider])
     cache = LocalCache("cache", LocalCacheArgs(namespace=cluster.namespace, image=config.cache.image), opts=in_cluster)
     images = Images("images", ImagesArgs(repository=config.images.repository or "", tag=config.images.tag,
-                                         digest=config.images.digest))
+                                         digest=config.images.digest, load_image=config.loadtest.enabled,
+                                         load_digest=config.loadtest.image_digest))
     MetricsServer("metrics-server", MetricsServerArgs(replicas=1, kubelet_insecure_tls=True), opts=in_cluster)
     return Foundation(cluster=cluster, redis_url=cache.redis_url, images=images,
                       paths=kind_paths(redis_labels=cache.pod_labels,
-                                       aws_endpoint=config.apps.aws_endpoint_in_cluster))
+                                       aws_endpoint=config.apps.aws_endpoint_in_cluster),
+                      redis_place=InCluster(cache.pod_labels))

@@ -20,11 +20,18 @@ from dashboards.promql import Query
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 EVENT_ONLY = "Event-only:"
 """Marks a panel whose series exist only after a failure (a breaker trip, a dependency error...): the
-live proof accepts no data from these panels, and only from these."""
+live proof accepts no data from these panels, and from the cluster-only ones."""
+CLUSTER_ONLY = "Cluster-only:"
+"""Marks a panel whose series only a cluster's exporters give (AWS's own signals, through YACE): the local
+stack has none of them, so the local live proof expects no data from these."""
 
 
-def description(text: str, event_only: str = "") -> str:
-    return f"{text} {EVENT_ONLY} empty until {event_only}." if event_only else text
+def description(text: str, event_only: str = "", cluster_only: str = "") -> str:
+    if event_only:
+        text = f"{text} {EVENT_ONLY} empty until {event_only}."
+    if cluster_only:
+        text = f"{text} {CLUSTER_ONLY} {cluster_only}."
+    return text
 
 
 def targets(queries: Sequence[Query], *, instant: bool = False) -> list[builder.Builder[variants.Dataquery]]:
@@ -50,6 +57,7 @@ def graph(
     queries: Sequence[Query],
     *,
     event_only: str = "",
+    cluster_only: str = "",
     stacked: bool = False,
     limit: float | None = None,
 ) -> timeseries.Panel:
@@ -57,7 +65,7 @@ def graph(
     panel = (
         timeseries.Panel()
         .title(title)
-        .description(description(text, event_only))
+        .description(description(text, event_only, cluster_only))
         .datasource(DATASOURCE)
         .unit(unit)
         .min(0)

@@ -134,7 +134,8 @@ def prometheus_config(settings: StackSettings, running: Collection[str]) -> dict
     if ALERTMANAGER in running:
         jobs.append(_job(JOBS.alertmanager, settings.alertmanager_port))
     if BLACKBOX in running:
-        jobs.append(probe_scrape_config(gateway_url=settings.gateway_url, environment=ENVIRONMENT,
+        jobs.append(probe_scrape_config(gateway_urls=[settings.gateway_url],
+                                        labels={CONFIG.environment_label: ENVIRONMENT},
                                         exporter_address=f"127.0.0.1:{settings.blackbox_port}"))
     config: dict[str, object] = {
         "global": {"scrape_interval": settings.scrape_interval, "evaluation_interval": settings.evaluation_interval},

@@ -2,7 +2,8 @@
 their documented answers (401 bad token, 403 read-only token, 404, 409, 412 version conflicts, 400),
 and injected failures (``fail``) for the rest (500).
 
-State is plain dicts the tests read and edit; ``requests`` records every (method, path) served.
+State is plain dicts the tests read and edit; ``requests`` records every (method, path) served, ``received``
+every write's body as it arrived, and ``authorizations`` every ``Authorization`` header.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class FakeGrafana:
         self.folders: dict[str, Json] = {}
         self.dashboards: dict[str, Json] = {}  # uid -> {"dashboard": ..., "folderUid": ...}
         self.requests: list[tuple[str, str]] = []
+        self.received: list[tuple[str, str, Json]] = []
+        self.authorizations: set[str] = set()
         self.failures: dict[tuple[str, str], int] = {}
         self.edited_after_read: set[str] = set()
         self._ids = iter(range(1, 1_000_000))
@@ -60,6 +63,9 @@ class FakeGrafana:
     def answer(self, method: str, path: str, authorization: str, body: Json) -> Answer:
         with self._lock:
             self.requests.append((method, path))
+            self.authorizations.add(authorization)
+            if method != "GET":
+                self.received.append((method, path, body))
             if authorization != f"Bearer {self.token}" and authorization != f"Bearer {self.read_only_token}":
                 return 401, {"message": "invalid API key" if authorization else "Unauthorized"}
             if (method, path) in self.failures:

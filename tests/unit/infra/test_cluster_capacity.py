@@ -57,7 +57,10 @@ def test_every_aws_role_of_a_pod_is_a_pod_identity_role_of_this_cluster(stack: s
     pod_roles = {r.name.removesuffix("-role"): json.loads(r.inputs["assumeRolePolicy"])
                  for r in run.of_type("aws:iam/role:Role")
                  if "pods.eks.amazonaws.com" in r.inputs["assumeRolePolicy"]}
-    expected = {entry.name for entry in SERVICES if entry.tables} | {"load-balancers", "karpenter", "addons-ebs-csi"}
+    expected = {entry.name for entry in SERVICES if entry.tables} | {"load-balancers", "karpenter", "addons-ebs-csi",
+                                                                     "aws-signals"}
+    if json.loads(run.config.get("cnop:logs", "{}")).get("bucket"):
+        expected.add("logs")  # Loki's bucket
     assert set(pod_roles) == expected
     for document in pod_roles.values():
         (statement,) = document["Statement"]

@@ -191,7 +191,8 @@ def test_a_missing_section_is_named() -> None:
     with pytest.raises(ValidationError) as failure:
         StackConfig.model_validate({"environment": "dev", "region": "us-east-1", "kubernetesVersion": "1.33",
                                     "cluster": {"kind": "eks"}, "cache": {"kind": "elasticache"},
-                                    "monitoring": {"chartVersion": "78.2.1"}})
+                                    "monitoring": {"chartVersion": "78.2.1"},
+                                    "alertmanager": {"runbookBaseUrl": "https://runbooks.example"}})
     assert describe(failure.value) == "cnop:images: Field required"
 
 

@@ -24,8 +24,9 @@ def test_multi_stage_on_a_base_pinned_by_digest() -> None:
     text = dockerfile()
     (base,) = re.findall(r"^FROM (\S+) AS base$", text, re.MULTILINE)
     assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+@sha256:[0-9a-f]{64}", base)
-    stages = re.findall(r"^FROM (\S+) AS (\w+)$", text, re.MULTILINE)
-    assert stages == [(base, "base"), ("base", "build"), ("base", "runtime")]
+    stages = re.findall(r"^FROM (\S+) AS ([\w-]+)$", text, re.MULTILINE)
+    assert stages == [(base, "base"), ("base", "build"), ("base", "loadtest-build"), ("base", "runtime"),
+                      ("runtime", "loadtest"), ("runtime", "apps")]  # the apps image is the default target
     python = tuple(int(part) for part in base.split(":")[1].split("-")[0].split(".")[:2])
     requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
     low, high = re.findall(r"(\d+)\.(\d+)", requires)

@@ -76,8 +76,9 @@ def test_prod_spreads_over_three_zones_with_a_nat_gateway_each(runs: dict[str, O
 
 
 def test_outputs_are_exported_and_the_kubeconfig_is_secret(run: OfflineRun) -> None:
+    optional = {key for key in ("loadtest", "chaos") if json.loads(run.config.get(f"cnop:{key}", "{}")).get("enabled")}
     assert set(run.outputs) == {"gatewayUrl", "grafanaUrl", "grafanaAdminPassword", "tableNames", "image",
-                                "kubeconfig"}
+                                "kubeconfig", *optional}  # the load generator's and chaos's where enabled
     assert {"kubeconfig", "grafanaAdminPassword"} <= run.secret_outputs
     scheme = "http://127.0.0.1:" if run.stack == "localstack" else "https://"
     assert run.outputs["gatewayUrl"].startswith(scheme)
@@ -106,6 +107,7 @@ def test_images_are_pinned_and_built_only_where_a_registry_exists(runs: dict[str
     assert not runs["localstack"].of_type("docker-build:index:Image")
     for stack in ("dev", "prod"):
         assert "@sha256:" in runs[stack].outputs["image"]
-        (image,) = runs[stack].of_type("docker-build:index:Image")
-        assert image.inputs["push"] is True
+        images = runs[stack].of_type("docker-build:index:Image")
+        assert [image.inputs["target"] for image in images] == ["apps", "loadtest"][:len(images)]
+        assert all(image.inputs["push"] is True for image in images)
 

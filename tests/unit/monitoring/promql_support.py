@@ -15,7 +15,8 @@ CATALOGUE = REPO / "docs" / "metrics.md"
 PROMETHEUS_OWN_SERIES = {"up"}
 """Series Prometheus writes itself, beside the ones the apps export."""
 
-_CATALOGUE_ROW = re.compile(r"^\|\s*`(?P<name>[a-z_:]+)`\s*\|\s*(?P<type>counter|gauge|histogram)\s*\|", re.MULTILINE)
+_CATALOGUE_ROW = re.compile(r"^\|\s*`(?P<name>[a-z_:][a-z0-9_:]*)`\s*\|\s*(?P<type>counter|gauge|histogram)\s*\|",
+                            re.MULTILINE)
 _STRING = re.compile(r'"(?:\\.|[^"\\])*"')
 _MATCHERS = re.compile(r"\{[^}]*\}")
 _RANGE = re.compile(r"\[[^\]]*\]")

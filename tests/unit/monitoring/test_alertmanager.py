@@ -93,3 +93,11 @@ def test_inhibitions_name_only_alerts_that_exist() -> None:
 def test_a_receiver_takes_its_secret_or_a_file_not_both_nor_neither(kind: object) -> None:
     with pytest.raises(ValueError, match="exactly one of the secret or the file"):
         kind()  # type: ignore[operator]
+
+
+def test_a_webhook_reads_its_url_inline_or_from_a_file_never_both() -> None:
+    assert Webhook(url_file="/etc/alertmanager/secrets/x/url").configs("https://runbooks.example") == (
+        "webhook_configs", {"url_file": "/etc/alertmanager/secrets/x/url", "send_resolved": True})
+    for wrong in (Webhook, lambda: Webhook(url="https://a.example", url_file="/x")):
+        with pytest.raises(ValueError, match="exactly one"):
+            wrong()

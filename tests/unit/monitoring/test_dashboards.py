@@ -82,16 +82,31 @@ def test_event_only_panels_are_the_documented_failure_views() -> None:
         "Model errors by kind",
         "DynamoDB errors by operation",
         "Redis errors by operation",
+        "DynamoDB throttled requests",
     }
 
 
-def test_file_provisioning_points_at_the_generated_dashboards_and_the_shared_datasource() -> None:
+def test_cluster_only_panels_are_aws_s_own_signals_which_the_local_stack_has_not() -> None:
+    """The local live proof expects no data from these (tests/e2e/stack/test_live_monitoring.py); every one reads
+    YACE's job and nothing else, so no local series hides behind the marker."""
+    cluster_only = [q for q in panel_queries() if q.cluster_only]
+    assert {q.panel_title for q in cluster_only} == {
+        "DynamoDB throttled requests", "DynamoDB consumed capacity", "ElastiCache memory", "ElastiCache evictions",
+        "Load balancer 5xx", "Load balancer targets"}
+    assert {q.dashboard_uid for q in cluster_only} == {"cnop-dependencies"}
+    assert all(CONFIG.selectors.cloudwatch in q.expr for q in cluster_only)
+    assert not any(CONFIG.selectors.cloudwatch in q.expr for q in panel_queries() if not q.cluster_only)
+
+
+def test_file_provisioning_points_at_the_generated_dashboards_and_the_shared_datasources() -> None:
     providers, datasources = dashboards_file()["providers"], datasources_file()["datasources"]
     assert isinstance(providers, list) and isinstance(datasources, list)
     assert [p["options"]["path"] for p in providers] == [CONFIG.grafana.container_dashboards_path]
     assert [p["folderUid"] for p in providers] == [CONFIG.grafana.folder_uid]
-    assert [(d["uid"], d["type"], d["isDefault"]) for d in datasources] == [
-        (CONFIG.grafana.datasource_uid, "prometheus", True)
+    assert [(d["uid"], d["type"], d.get("isDefault", False), d["editable"]) for d in datasources] == [
+        (CONFIG.grafana.datasource_uid, "prometheus", True, False),
+        (CONFIG.grafana.traces_datasource_uid, "tempo", False, False),
+        (CONFIG.grafana.logs_datasource_uid, "loki", False, False),
     ]
 
 
@@ -119,7 +134,7 @@ def test_latency_panels_show_exemplars_that_lead_to_the_trace() -> None:
         "Redis latency by operation",
     } <= with_exemplars
     assert all("_bucket{" in target["expr"] for _, target in targets if target.get("exemplar"))
-    (datasource,) = datasources_file()["datasources"]
+    datasource, *_ = datasources_file()["datasources"]
     assert datasource["jsonData"]["exemplarTraceIdDestinations"] == [
         {"name": "trace_id", "datasourceUid": CONFIG.grafana.traces_datasource_uid}
     ]

@@ -1,4 +1,5 @@
-"""``make dashboards-provision`` against a local Grafana speaking the documented HTTP API."""
+"""``make dashboards-provision`` (grafana-client) against a local Grafana speaking the documented HTTP API: what
+arrives there, in which order, and what the command says."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import pytest
 
 from dashboards.build import dashboard_models
 from dashboards.config import CONFIG
-from dashboards.file_provisioning import datasource_settings
+from dashboards.datasources import Backends, datasources
 from ops import grafana
-from ops.grafana_api import GrafanaClient
 from tests.support.fake_grafana import FakeGrafana, running_fake_grafana
 
 TOKEN = "glsa_test-token-0123456789"
 UIDS = set(dashboard_models())
+PROMETHEUS_ONLY = datasources(Backends(prometheus=CONFIG.grafana.prometheus_url))
 
 
 @pytest.fixture
@@ -81,10 +82,10 @@ def test_a_dashboard_edited_in_grafana_is_put_back_and_only_that_one(
 
 def test_a_changed_dashboard_in_code_updates_grafana(fake: FakeGrafana) -> None:
     models = dashboard_models()
-    with GrafanaClient(fake.url, TOKEN) as client:
-        list(grafana.provision(client, models, datasource_settings()))
-        models["cnop-insights"]["refresh"] = "1m"
-        changes = list(grafana.provision(client, models, datasource_settings()))
+    api = grafana.connect(fake.url, TOKEN)
+    list(grafana.provision(api, models, PROMETHEUS_ONLY))
+    models["cnop-insights"]["refresh"] = "1m"
+    changes = list(grafana.provision(api, models, PROMETHEUS_ONLY))
     assert [str(c) for c in changes if c.action != "unchanged"] == ["dashboard cnop-insights: updated"]
     assert fake.dashboards["cnop-insights"]["dashboard"]["refresh"] == "1m"
 
@@ -147,7 +148,7 @@ def test_an_unreachable_grafana_fails_cleanly(console: Callable[[], str]) -> Non
     with running_fake_grafana(TOKEN) as stopped:
         url = stopped.url
     assert grafana.main(["--url", url, "--token", TOKEN]) == 1
-    assert "GET /api/datasources/uid/cnop-prometheus failed: ConnectError" in console()
+    assert "GET /api/datasources/uid/cnop-prometheus failed: ConnectionError" in console()
 
 
 def test_missing_url_or_token_is_a_usage_error(
@@ -173,3 +174,30 @@ def test_url_and_token_come_from_the_environment(
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN)
     assert grafana.main([]) == 0
     assert "7 created" in console()
+
+
+def test_what_arrives_is_the_token_the_one_datasource_definition_the_folder_and_the_dashboards(
+    fake: FakeGrafana, console: Callable[[], str]
+) -> None:
+    code, output = provision(fake, console, "--tempo-url", "http://tempo:3100", "--loki-url", "http://loki:3100",
+                             "--alertmanager-url", "http://alertmanager:9093")
+    assert code == 0, output
+    assert fake.authorizations == {f"Bearer {TOKEN}"}
+    wanted = datasources(Backends(prometheus=CONFIG.grafana.prometheus_url, tempo="http://tempo:3100",
+                                  loki="http://loki:3100", alertmanager="http://alertmanager:9093"))
+    created = [body for method, path, body in fake.received if (method, path) == ("POST", "/api/datasources")]
+    assert created == wanted  # exactly dashboards/datasources.py's definition, "$" unescaped (no file to expand)
+    by_uid = {body["uid"]: body for body in created}
+    tempo, loki = by_uid[CONFIG.grafana.traces_datasource_uid], by_uid[CONFIG.grafana.logs_datasource_uid]
+    assert tempo["jsonData"]["tracesToLogsV2"]["datasourceUid"] == loki["uid"]
+    assert loki["jsonData"]["derivedFields"][0]["url"] == "${__value.raw}"
+    assert by_uid[CONFIG.grafana.datasource_uid]["jsonData"]["exemplarTraceIdDestinations"][0]["datasourceUid"] == \
+        tempo["uid"]
+    assert by_uid[CONFIG.grafana.alertmanager_datasource_uid]["jsonData"]["handleGrafanaManagedAlerts"] is False
+    [folder] = [body for method, path, body in fake.received if (method, path) == ("POST", "/api/folders")]
+    assert folder == {"title": CONFIG.grafana.folder_title, "uid": CONFIG.grafana.folder_uid}
+    saved = [body for method, path, body in fake.received if (method, path) == ("POST", "/api/dashboards/db")]
+    assert {body["dashboard"]["uid"] for body in saved} == UIDS
+    assert all(body["folderUid"] == CONFIG.grafana.folder_uid and body["overwrite"] is False for body in saved)
+    assert [path for _, path, _ in fake.received][:5] == ["/api/datasources"] * 4 + ["/api/folders"]
+    assert "10 created, 0 updated, 0 unchanged" in output

@@ -68,14 +68,19 @@ def _tempo_config() -> dict[str, Any]:
 
 
 def _datasources(services: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Grafana's datasources by uid: the generated ones and the compose file's own, as mounted."""
-    found = {}
-    for volume in services["grafana"]["volumes"]:
-        host, target, *_ = volume.split(":")
-        if target.startswith("/etc/grafana/provisioning/datasources/"):
-            for source in yaml.safe_load((REPO / host).read_text())["datasources"]:
-                found[source["uid"]] = source
-    return found
+    """Grafana's datasources by uid, from the provisioning files mounted where Grafana reads them."""
+    folder = REPO / _mount_source(services["grafana"], "/etc/grafana/provisioning/datasources")
+    return {source["uid"]: source for path in sorted(folder.glob("*.yml"))
+            for source in yaml.safe_load(path.read_text())["datasources"]}
+
+
+def _mount_source(spec: dict[str, Any], target: str) -> str:
+    """What is mounted at ``target`` (a folder in the container), as the compose file spells it."""
+    for volume in spec["volumes"]:
+        host, mounted, *_ = volume.split(":")
+        if mounted == target:
+            return host
+    raise AssertionError(f"nothing is mounted at {target}")
 
 
 def test_grafana_gets_every_generated_provisioning_file_in_its_place(services: dict[str, Any]) -> None:
