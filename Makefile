@@ -125,7 +125,8 @@ scan: setup
 image-sbom: setup
 	@$(PY) -m ops.sbom
 
-lock: setup
+lock:  # not `setup`: setup refuses a stale lock, which is what this target rewrites
+	@test -x $(VENV)/bin/uv || $(PYTHON) ops/bootstrap.py
 	@$(PY) -m ops.lock
 
 state-backend: setup
