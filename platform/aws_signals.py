@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
+from cnop_platform.helm import pinned_release
 from cnop_platform.pod_identity import PodIdentity, pod_role
 from cnop_platform.pod_security import NOBODY, chart_container_security
 
@@ -71,12 +72,11 @@ class AwsSignals(pulumi.ComponentResource):
         # Associated before the pod starts: the Pod Identity webhook injects credentials at admission.
         role = pod_role(name, args.identity, namespace=args.namespace, service_account=SERVICE_ACCOUNT,
                         policy=read_only_policy(), parent=self)
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name=FULLNAME, chart="prometheus-yet-another-cloudwatch-exporter",
+        self.release = pinned_release(
+            f"{name}-release", release=FULLNAME, chart="prometheus-yet-another-cloudwatch-exporter",
             version=args.chart_version, namespace=args.namespace,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
-            values=values(args), atomic=True, timeout=600,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[role.ready]))
+            repository=args.chart_repository,
+            values=values(args), opts=pulumi.ResourceOptions(parent=self, depends_on=[role.ready]))
         self.register_outputs({})
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 
 API_VERSION = "chaos-mesh.org/v1alpha1"
 PAUSE_ANNOTATION = "experiment.chaos-mesh.org/pause"
@@ -55,16 +56,14 @@ class Chaos(pulumi.ComponentResource):
         # The daemons enter pods' network namespaces and drive the container runtime: privileged.
         namespace = k8s.core.v1.Namespace(f"{name}-namespace", opts=child, metadata={
             "name": args.namespace, "labels": {"pod-security.kubernetes.io/enforce": "privileged"}})
-        release = k8s.helm.v3.Release(
+        release = pinned_release(
             f"{name}-chaos-mesh",
-            name="chaos-mesh",
+            release="chaos-mesh",
             chart="chaos-mesh",
             version=args.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
+            repository=args.chart_repository,
             namespace=namespace.metadata.name,
             values=_values(args),
-            atomic=True,
-            timeout=600,
             opts=child,
         )
         labels = {"app.kubernetes.io/part-of": "cnop", "app.kubernetes.io/component": "chaos"}

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from cnop_platform.cluster import NODE_POLICIES
+from cnop_platform.helm import pinned_release
 from cnop_platform.pod_identity import PodIdentity, pod_role
 
 SERVICE_ACCOUNT = "karpenter"
@@ -78,8 +79,8 @@ class Karpenter(pulumi.ComponentResource):
             lambda values: json.dumps(controller_policy(args.cluster_name, args.region, *values)))
         role = pod_role(name, args.identity, namespace="kube-system", service_account=SERVICE_ACCOUNT,
                         policy=policy, parent=self)
-        release = k8s.helm.v3.Release(
-            f"{name}-release", name="karpenter", chart=args.chart, version=args.chart_version,
+        release = pinned_release(
+            f"{name}-release", release="karpenter", chart=args.chart, version=args.chart_version,
             namespace="kube-system",
             values={
                 "serviceAccount": {"name": SERVICE_ACCOUNT},
@@ -88,7 +89,7 @@ class Karpenter(pulumi.ComponentResource):
                                              "limits": {"cpu": "1", "memory": "512Mi"}}},
                 "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
             },
-            atomic=True, timeout=600, opts=pulumi.ResourceOptions(parent=self, depends_on=[role.ready]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role.ready]))
         after = pulumi.ResourceOptions(parent=self, depends_on=[release])
         node_class = k8s.apiextensions.CustomResource(
             f"{name}-node-class", api_version="karpenter.k8s.aws/v1", kind="EC2NodeClass",

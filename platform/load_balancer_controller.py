@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 from cnop_platform.pod_identity import PodIdentity, pod_role
 
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
@@ -44,17 +45,17 @@ class LoadBalancerController(pulumi.ComponentResource):
         super().__init__("cnop:platform:LoadBalancerController", name, None, opts)
         role = pod_role(name, args.identity, namespace="kube-system", service_account=SERVICE_ACCOUNT,
                         policy=json.dumps(controller_policy()), parent=self)
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name="aws-load-balancer-controller", chart="aws-load-balancer-controller",
+        self.release = pinned_release(
+            f"{name}-release", release="aws-load-balancer-controller", chart="aws-load-balancer-controller",
             version=args.chart_version, namespace="kube-system",
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
+            repository=args.chart_repository,
             values={
                 "clusterName": args.cluster_name, "region": args.region, "vpcId": args.vpc_id,
                 "replicaCount": 2,
                 "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
                 "podDisruptionBudget": {"maxUnavailable": 1},
             },
-            atomic=True, timeout=600, opts=pulumi.ResourceOptions(parent=self, depends_on=[role.ready]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role.ready]))
         self.register_outputs({})
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 from cnop_platform.pod_identity import PodIdentity, pod_role
 
 FULLNAME = "loki"
@@ -83,11 +84,10 @@ class LogStore(pulumi.ComponentResource):
                                     policy=policy, parent=self).ready)
             storage = {"type": "s3", "s3": {"region": args.region},
                        "bucketNames": {"chunks": bucket.bucket, "ruler": bucket.bucket, "admin": bucket.bucket}}
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name=FULLNAME, chart="loki", version=args.chart_version, namespace=args.namespace,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
-            values=values(args, storage), atomic=True, timeout=600,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends))
+        self.release = pinned_release(
+            f"{name}-release", release=FULLNAME, chart="loki", version=args.chart_version, namespace=args.namespace,
+            repository=args.chart_repository,
+            values=values(args, storage), opts=pulumi.ResourceOptions(parent=self, depends_on=depends))
         self.register_outputs({"bucket_name": self.bucket_name})
 
     def _bucket(self, name: str, args: LogStoreArgs) -> aws.s3.Bucket:

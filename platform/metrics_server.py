@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,8 +28,8 @@ class MetricsServer(pulumi.ComponentResource):
             "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
             "args": ["--kubelet-insecure-tls"] if args.kubelet_insecure_tls else [],
         }
-        k8s.helm.v3.Release(
-            f"{name}-release", name="metrics-server", chart="metrics-server", version=args.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository), namespace="kube-system",
-            values=values, atomic=True, timeout=600, opts=pulumi.ResourceOptions(parent=self))
+        pinned_release(
+            f"{name}-release", release="metrics-server", chart="metrics-server", version=args.chart_version,
+            repository=args.chart_repository, namespace="kube-system",
+            values=values, opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
+from cnop_platform.helm import pinned_release
 from cnop_platform.monitoring_files import read_dashboards
 from cnop_platform.monitoring_values import (
     ALERTMANAGER_SECRET,
@@ -115,15 +116,14 @@ class Monitoring(pulumi.ComponentResource):
             secret_names.append(receivers.metadata.name)
         if args.remote_write is not None and args.remote_write.aws_workspace_arn is not None:
             before_release.append(self._remote_write_role(name, args.remote_write.aws_workspace_arn, args, ns))
-        self.release = k8s.helm.v3.Release(
+        self.release = pinned_release(
             f"{name}-kube-prometheus-stack",
-            name=FULLNAME,
+            release=FULLNAME,
             chart="kube-prometheus-stack",
             version=args.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
+            repository=args.chart_repository,
             namespace=ns,
             values=chart_values(args, admin.metadata.name, secret_names),
-            atomic=True,
             timeout=900,
             opts=pulumi.ResourceOptions(parent=self, depends_on=before_release),
         )

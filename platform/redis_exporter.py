@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 from cnop_platform.pod_security import NOBODY, chart_container_security
 
 FULLNAME = "redis-exporter"
@@ -45,11 +46,10 @@ class RedisExporter(pulumi.ComponentResource):
             metadata={"name": f"{FULLNAME}-address", "namespace": args.namespace,
                       "labels": {"app.kubernetes.io/part-of": "cnop"}},
             string_data={ADDRESS_KEY: pulumi.Output.secret(args.redis_url)})
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name=FULLNAME, chart="prometheus-redis-exporter", version=args.chart_version,
-            namespace=args.namespace, repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
-            values=values(args, address.metadata.name), atomic=True, timeout=600,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[address]))
+        self.release = pinned_release(
+            f"{name}-release", release=FULLNAME, chart="prometheus-redis-exporter", version=args.chart_version,
+            namespace=args.namespace, repository=args.chart_repository,
+            values=values(args, address.metadata.name), opts=pulumi.ResourceOptions(parent=self, depends_on=[address]))
         self.register_outputs({})
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 
 FULLNAME = "blackbox-exporter"
 PORT = 9115
@@ -40,10 +41,10 @@ class SyntheticProbes(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SyntheticProbesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:SyntheticProbes", name, None, opts)
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name=FULLNAME, chart="prometheus-blackbox-exporter", version=args.chart_version,
-            namespace=args.namespace, repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
+        self.release = pinned_release(
+            f"{name}-release", release=FULLNAME, chart="prometheus-blackbox-exporter", version=args.chart_version,
+            namespace=args.namespace, repository=args.chart_repository,
             values={"fullnameOverride": FULLNAME, "config": dict(args.config),
                     "resources": {kind: dict(amounts) for kind, amounts in args.resources.items()}},
-            atomic=True, timeout=600, opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})

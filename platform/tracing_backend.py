@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
+from cnop_platform.helm import pinned_release
 from cnop_platform.pod_security import chart_container_security
 
 FULLNAME = "tempo"
@@ -61,10 +62,10 @@ class TracingBackend(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TracingBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cnop:platform:TracingBackend", name, None, opts)
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name=FULLNAME, chart="tempo", version=args.chart_version, namespace=args.namespace,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
-            values=values(args), atomic=True, timeout=600, opts=pulumi.ResourceOptions(parent=self))
+        self.release = pinned_release(
+            f"{name}-release", release=FULLNAME, chart="tempo", version=args.chart_version, namespace=args.namespace,
+            repository=args.chart_repository,
+            values=values(args), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})
 
 
