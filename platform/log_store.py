@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from cnop_platform.buckets import keep_private
 from cnop_platform.helm import pinned_release
 from cnop_platform.pod_identity import PodIdentity, pod_role
 
@@ -95,18 +96,7 @@ class LogStore(pulumi.ComponentResource):
         tags = dict(args.tags)
         bucket = aws.s3.Bucket(f"{name}-chunks", force_destroy=not args.protect, tags=tags,
                                opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
-        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id, opts=child,
-                                       rule=aws.s3.BucketOwnershipControlsRuleArgs(
-                                           object_ownership="BucketOwnerEnforced"))
-        aws.s3.BucketPublicAccessBlock(f"{name}-private", bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.id, opts=child,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3
-                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"))])
+        keep_private(name, bucket, child)
         days = hours(args.retention) // 24 + 1  # Loki's compactor deletes first; this catches what it leaves
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle", bucket=bucket.id, opts=child,
@@ -116,7 +106,6 @@ class LogStore(pulumi.ComponentResource):
                 expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
                 abort_incomplete_multipart_upload=aws.s3
                 .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=1))])
-        aws.s3.BucketPolicy(f"{name}-tls-only", bucket=bucket.id, opts=child, policy=bucket.arn.apply(tls_only))
         return bucket
 
 
@@ -132,12 +121,6 @@ def bucket_policy(bucket_arn: str) -> str:
          "Resource": f"{bucket_arn}/*"},
         {"Sid": "List", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": bucket_arn},
     ]})
-
-
-def tls_only(bucket_arn: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
 
 
 def values(args: LogStoreArgs, storage: Mapping[str, object]) -> dict[str, object]:

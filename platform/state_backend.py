@@ -8,12 +8,12 @@ deleting either would lose every stack's history or make its secrets unreadable.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+from cnop_platform.buckets import keep_private
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,22 +44,10 @@ class StateBackend(pulumi.ComponentResource):
         aws.kms.Alias(f"{name}-key", name=args.key_alias, target_key_id=key.key_id, opts=child)
         bucket = aws.s3.Bucket(f"{name}-bucket", bucket=pulumi.Output.concat(args.bucket_prefix, account),
                                force_destroy=False, tags=tags, opts=kept)
-        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id, opts=child,
-                                       rule=aws.s3.BucketOwnershipControlsRuleArgs(
-                                           object_ownership="BucketOwnerEnforced"))
-        aws.s3.BucketPublicAccessBlock(f"{name}-private", bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
+        keep_private(name, bucket, child, kms_key_arn=key.arn)
         aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.id, opts=child,
                                 versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
                                     status="Enabled"))
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.id, opts=child,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                bucket_key_enabled=True,
-                apply_server_side_encryption_by_default=aws.s3
-                .BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=key.arn))])
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle", bucket=bucket.id, opts=child,
             rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
@@ -69,15 +57,7 @@ class StateBackend(pulumi.ComponentResource):
                     noncurrent_days=args.noncurrent_version_days),
                 abort_incomplete_multipart_upload=aws.s3
                 .BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7))])
-        aws.s3.BucketPolicy(f"{name}-tls-only", bucket=bucket.id, opts=child,
-                            policy=bucket.arn.apply(_tls_only))
         self.bucket_name = bucket.bucket
         self.key_arn = key.arn
         self.key_alias = args.key_alias
         self.register_outputs({"bucket_name": self.bucket_name, "key_arn": self.key_arn})
-
-
-def _tls_only(bucket_arn: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
