@@ -108,6 +108,7 @@ def test_images_are_pinned_and_built_only_where_a_registry_exists(runs: dict[str
     for stack in ("dev", "prod"):
         assert "@sha256:" in runs[stack].outputs["image"]
         images = runs[stack].of_type("docker-build:index:Image")
-        assert [image.inputs["target"] for image in images] == ["apps", "loadtest"][:len(images)]
+        targets = sorted(image.inputs["target"] for image in images)  # resources register in any order
+        assert targets in (["apps"], ["apps", "loadtest"])
         assert all(image.inputs["push"] is True for image in images)
 
