@@ -114,8 +114,12 @@ def breaker(observations: Sequence[Observation], marks: Mapping[str, float], thr
     open_answers = [o for o in after_stop if o["status"] == 503 and o["circuit"] == "open"]
     first_open = next((o["t"] for o in open_answers), math.inf)
     unreachable = [o for o in after_stop if o["status"] == 503 and o["circuit"] != "open"]
-    recovery = next((o["t"] for o in reads if o["t"] > marks["up"] and o["status"] == 200), None)
-    after_recovery = [o for o in reads if recovery is not None and o["t"] > recovery]
+    first_success = next((o for o in reads if o["t"] > marks["up"] and o["status"] == 200), None)
+    recovery = first_success["t"] if first_success else None
+    # Sent once the first success had come back: reads sent while that half-open probe was still in flight are
+    # refused fast as the breaker documents, not a relapse.
+    recovered_at = first_success["t"] + first_success["ms"] / 1000 if first_success else math.inf
+    after_recovery = [o for o in reads if o["t"] > recovered_at]
     return [
         Check("no 5xx before the upstream was stopped", bool(before) and all(o["status"] < 500 for o in before),
               f"{len(before)} reads"),

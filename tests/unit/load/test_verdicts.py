@@ -96,6 +96,16 @@ def test_breaker_verdicts() -> None:
     assert not breaker(_story(), {"stop_requested": 10.0}, 3, 1, 3, 0)[0].passed, "an upstream never restarted"
 
 
+def test_reads_refused_while_the_half_open_probe_is_in_flight_are_not_a_relapse() -> None:
+    probe = {**_seen("read", 200, 15.5), "ms": 300.0}  # the restarted app's first answer is slow
+    during_probe = {**_seen("read", 503, 15.6), "circuit": "open"}
+    after = [_seen("read", 200, 15.9), _seen("read", 200, 16.5)]
+    story = [*_story()[:8], probe, during_probe, *after]
+    assert breaker(story, MARKS, threshold=3, users=2, rejections=4, state_at_end=0)[4].passed
+    relapse = [*story, {**_seen("read", 503, 16.7), "circuit": "open"}]
+    assert not breaker(relapse, MARKS, threshold=3, users=2, rejections=5, state_at_end=0)[4].passed
+
+
 def _step(name: str, statuses: list[tuple[int, int]], busy: int = 0, checks: list[Check] | None = None) -> StepReport:
     summary = {"statuses": [{"method": "GET", "name": "/x", "status": s, "count": c} for s, c in statuses],
                "backpressure_503": busy}
