@@ -3,12 +3,8 @@ the stack file and the key as the file spells it, before any resource is declare
 
 from __future__ import annotations
 
-import contextvars
-import json
-import runpy
-from collections.abc import Callable, Mapping
 from ipaddress import IPv4Network
-from typing import Any, TypeVar
+from typing import Any
 
 import pulumi
 import pytest
@@ -16,53 +12,13 @@ import yaml
 from cnop_platform.appservice import AppServiceArgs
 from cnop_platform.images import UnpinnedImageError, check_pinned
 from cnop_platform.local_cache import LocalCacheArgs
-from pulumi.runtime.mocks import MockMonitor
 from pydantic import ValidationError
 
 from apps.common.services import names
 from apps.common.tables import default_table_prefix
-from ops.offline import PROJECT, STACK_NAMES, STACKS, OfflineRun, own_event_loop, run_offline, stack_config
-from ops.offline_mocks import PlanMocks
+from ops.offline import STACK_NAMES, STACKS, OfflineRun, run_offline
 from stacks.config import ClusterConfig, ConfigError, StackConfig, describe, load
-
-T = TypeVar("T")
-
-
-def under_engine(stack: str, overrides: Mapping[str, Any], body: Callable[[], T]) -> tuple[T, dict[str, object]]:
-    """``body``'s result under Pulumi's test engine set up for ``stack`` (its file, with ``overrides`` on top),
-    and every resource registered meanwhile."""
-    def run() -> tuple[T, dict[str, object]]:
-        config, secret_keys = stack_config(stack, overrides)
-        pulumi.runtime.set_all_config(config, secret_keys)
-        monitor = MockMonitor(PlanMocks(region="us-east-1"))
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-        results: list[T] = []
-
-        @pulumi.runtime.test  # type: ignore[untyped-decorator]
-        def settled() -> None:
-            results.append(body())
-
-        settled()
-        return results[0], dict(monitor.resources)
-
-    with own_event_loop():
-        return contextvars.Context().run(run)
-
-
-def run_main() -> str:
-    """The real program, ``stacks/__main__.py``, expected to stop on its config: the error's message."""
-    try:
-        runpy.run_path(str(STACKS / "__main__.py"), run_name="__main__")
-    except ConfigError as exc:
-        return str(exc)
-    raise AssertionError("the program ran to the end: the value was accepted")
-
-
-def section(stack: str, key: str, **changes: Any) -> dict[str, Any]:
-    """``key``'s object from the stack file with ``changes``: one bad value among good ones."""
-    config, _ = stack_config(stack)
-    return {key: {**json.loads(config.get(key, "{}")), **changes}}
-
+from tests.unit.infra.config_support import assert_refused_before_any_resource, section, under_engine
 
 APPS = ", ".join(names())
 REFUSALS: list[tuple[str, dict[str, Any], str]] = [
@@ -178,9 +134,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
 def test_a_bad_value_is_one_line_naming_the_file_and_key_before_any_resource(
     stack: str, overrides: dict[str, Any], problem: str
 ) -> None:
-    message, registered = under_engine(stack, overrides, run_main)
-    assert message == f"Pulumi.{stack}.yaml: {problem}"
-    assert registered == {}
+    assert_refused_before_any_resource(stack, overrides, problem)
 
 
 def test_a_config_error_is_a_run_error_so_pulumi_prints_it_without_a_traceback() -> None:

@@ -30,7 +30,7 @@ from ops.scan import validate_manifests
 from ops.servers import REPO
 from platform_policy.rules import Resource, chaos_confined
 from stacks.chaos_workflow import API_LABELS, InCluster, Outside, Targets, build_workflow, experiment
-from tests.unit.infra.test_config import run_main, section, under_engine
+from tests.unit.infra.config_support import assert_refused_before_any_resource, section
 
 CRONJOB = "kubernetes:batch/v1:CronJob"
 SCHEDULE = "kubernetes:chaos-mesh.org/v1alpha1:Schedule"
@@ -237,9 +237,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
 @pytest.mark.parametrize(("stack", "overrides", "problem"), REFUSALS, ids=[line for _, _, line in REFUSALS])
 def test_a_bad_load_or_chaos_value_is_one_line_naming_the_key(stack: str, overrides: dict[str, Any],
                                                               problem: str) -> None:
-    message, registered = under_engine(stack, overrides, run_main)
-    assert message == f"Pulumi.{stack}.yaml: {problem}"
-    assert registered == {}
+    assert_refused_before_any_resource(stack, overrides, problem)
 
 
 def test_prod_takes_chaos_only_when_acknowledged() -> None:

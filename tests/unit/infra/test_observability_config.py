@@ -13,7 +13,7 @@ import pytest
 from ops import plan
 from ops.offline import OfflineRun, run_offline, unset_secrets
 from platform_policy.rules import Resource, monitoring_in_prod
-from tests.unit.infra.test_config import run_main, section, under_engine
+from tests.unit.infra.config_support import assert_refused_before_any_resource, section
 
 AMP = "arn:aws:aps:us-east-1:123456789012:workspace/ws-0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 REFUSALS: list[tuple[str, dict[str, Any], str]] = [
@@ -67,9 +67,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str]] = [
 def test_a_bad_value_is_one_line_naming_the_file_and_key_before_any_resource(
     stack: str, overrides: dict[str, Any], problem: str
 ) -> None:
-    message, registered = under_engine(stack, overrides, run_main)
-    assert message == f"Pulumi.{stack}.yaml: {problem}"
-    assert registered == {}
+    assert_refused_before_any_resource(stack, overrides, problem)
 
 
 @pytest.fixture(scope="module")
