@@ -8,18 +8,23 @@ PY     := $(VENV)/bin/python
 setup:
 	@$(PYTHON) ops/bootstrap.py
 
+# Tests run in TEST_WORKERS processes (pytest-xdist; `auto` = one per core, at most 4): each worker starts its
+# own DynamoDB Local and redis-server, every stack a test starts takes free ports. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
+
 test: setup lint
-	@$(PY) -m pytest -q
+	@$(PYTEST)
 
 # One tier at a time, by what the tests need (tests/<tier>/): nothing, DynamoDB Local + Redis, processes.
 test-unit: setup
-	@$(PY) -m pytest -q tests/unit
+	@$(PYTEST) tests/unit
 
 test-integration: setup
-	@$(PY) -m pytest -q tests/integration
+	@$(PYTEST) tests/integration
 
 test-e2e: setup
-	@$(PY) -m pytest -q tests/e2e
+	@$(PYTEST) tests/e2e
 
 lint: setup
 	@$(PY) -m ruff check --quiet apps ops tests dashboards loadtests stacks platform platform_policy
