@@ -34,6 +34,14 @@ class PriceCache:
         value = self.redis.hget(PRICES_KEY, asset_id)
         return Decimal(str(value)) if value is not None else None
 
+    def get_many(self, asset_ids: list[str]) -> dict[str, Decimal]:
+        """The cached prices of these assets, in one round trip; assets without one are left out."""
+        if not asset_ids:
+            return {}
+        values = self.redis.hmget(PRICES_KEY, asset_ids)
+        return {asset: Decimal(str(value)) for asset, value in zip(asset_ids, values, strict=True)
+                if value is not None}
+
     def get_all(self) -> dict[str, Decimal]:
         raw: dict[str, str] = self.redis.hgetall(PRICES_KEY)  # type: ignore[assignment]
         return {asset: Decimal(value) for asset, value in raw.items()}
@@ -61,5 +69,14 @@ class MarketData:
         cached = self.prices.get(asset_id)
         if cached is not None:
             return cached
+        return self._stored_price(asset_id, asset)
+
+    def prices_of(self, asset_ids: list[str]) -> dict[str, Decimal | None]:
+        """``price`` of each asset, the cached ones read in one round trip."""
+        cached = self.prices.get_many(asset_ids)
+        return {asset_id: cached[asset_id] if asset_id in cached else self._stored_price(asset_id)
+                for asset_id in asset_ids}
+
+    def _stored_price(self, asset_id: str, asset: AssetItem | None = None) -> Decimal | None:
         asset = asset or self.asset(asset_id)
         return asset.price_usd if asset is not None else None

@@ -50,9 +50,11 @@ def held_assets(username: str) -> list[AssetBalanceItem]:
 
 def snapshot(username: str, market: MarketData) -> PortfolioSnapshot:
     balance = read_balance(username)
+    held = held_assets(username)
+    prices = market.prices_of([item.asset_id for item in held])
     holdings = []
-    for item in held_assets(username):
-        price = market.price(item.asset_id)
+    for item in held:
+        price = prices[item.asset_id]
         value = usd(item.quantity * price) if price is not None else ZERO
         holdings.append(Holding(item.asset_id, item.quantity, price, value))
     holdings.sort(key=lambda h: (-h.market_value, h.asset_id))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import contextlib
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis import Redis
+from redis.exceptions import RedisError
 
 from apps.common.errors import NotAuthenticated
 from apps.common.models import UserItem
@@ -37,27 +38,34 @@ def key_set_from_settings(settings: PlatformSettings) -> KeySet:
 class AccountBinding:
     """A token is good only for the account it was issued to: the user item must still exist and carry the
     token's ``uid`` (after a lost table and a re-registration, the name belongs to another account).
-    A confirmation is trusted for ``check_seconds``, so an app reads each user's item at most that often."""
 
-    MAX_REMEMBERED = 10_000
+    A confirmation is kept in Redis for ``check_seconds`` and shared by every app: each user's item is read
+    at most once in that time by the whole platform, not once per app process. The confirmation is read in
+    the same round trip as the revocation check (``Revocations.is_revoked_reading``), so a confirmed request
+    costs no extra call. A confirmation that cannot be stored only means the next request reads the item.
+    """
 
-    def __init__(self, check_seconds: float, clock: Callable[[], float] = time.monotonic):
+    PREFIX = "cnop:account-confirmed:"
+
+    def __init__(self, redis: Redis, check_seconds: float):
+        self.redis = redis
         self.check_seconds = check_seconds
-        self._clock = clock
-        self._confirmed: dict[tuple[str, str], float] = {}
 
-    def confirm(self, claims: Claims) -> None:
-        key = (claims.username, claims.user_id)
-        confirmed_at = self._confirmed.get(key)
-        if confirmed_at is not None and self._clock() - confirmed_at < self.check_seconds:
+    def key(self, username: str) -> str:
+        return f"{self.PREFIX}{username}"
+
+    def confirm(self, claims: Claims, confirmed_id: str | None) -> None:
+        """Passes when ``confirmed_id`` (the shared confirmation, read with the revocation check) is the
+        token's account id, or when the user item says so now; raises ``NotAuthenticated`` otherwise."""
+        if confirmed_id is not None and confirmed_id == claims.user_id:
             return
         user = UserItem.find(claims.username, consistent=True)
         if user is None or user.user_id != claims.user_id:
-            self._confirmed.pop(key, None)
             raise NotAuthenticated("This token's account no longer exists")
-        if len(self._confirmed) >= self.MAX_REMEMBERED:
-            self._confirmed.clear()
-        self._confirmed[key] = self._clock()
+        if self.check_seconds > 0:
+            lasting_ms = max(1, int(self.check_seconds * 1000))
+            with contextlib.suppress(RedisError):
+                self.redis.set(self.key(claims.username), claims.user_id, px=lasting_ms)
 
 
 def verified_claims(
@@ -75,9 +83,10 @@ def verified_claims(
         raise NotAuthenticated("Invalid or expired token") from exc
     except (httpx.HTTPError, ValueError) as exc:  # the auth app's JWKS could not be fetched or read
         raise NotAuthenticated("Token keys are unavailable, please retry") from exc
-    if revocations.is_revoked(claims.jti):
+    revoked, confirmed_id = revocations.is_revoked_reading(claims.jti, accounts.key(claims.username))
+    if revoked:
         raise NotAuthenticated("Token has been revoked")
-    accounts.confirm(claims)
+    accounts.confirm(claims, confirmed_id)
     return claims
 
 

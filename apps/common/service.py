@@ -72,7 +72,7 @@ def build_context(
         verifier=TokenVerifier(keys or key_set_from_settings(settings), settings.jwt_issuer,
                                settings.jwt_audience, settings.jwt_max_lifetime_seconds),
         revocations=Revocations(redis, settings.jwt_max_lifetime_seconds),
-        accounts=AccountBinding(settings.token_account_check_seconds),
+        accounts=AccountBinding(redis, settings.token_account_check_seconds),
         tables=TableCheck(dynamodb, service.tables, settings.table_prefix),
     )
 

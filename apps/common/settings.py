@@ -45,7 +45,8 @@ class PlatformSettings(BaseSettings):
     jwt_max_lifetime_seconds: int = Field(86400, ge=60, validation_alias="JWT_MAX_LIFETIME_SECONDS")
     """Tokens whose ``exp`` is further than this from their ``iat`` are refused, whoever signed them."""
     token_account_check_seconds: float = Field(5.0, ge=0, validation_alias="TOKEN_ACCOUNT_CHECK_SECONDS")
-    """How long an app trusts that a token's account still exists with its id before reading it again."""
+    """How long the platform trusts that a token's account still exists with its id before reading it again
+    (one confirmation in Redis, shared by every app)."""
     revocation_watch_seconds: float = Field(1.0, gt=0, validation_alias="REVOCATION_WATCH_SECONDS")
     """How often apps check that Redis still holds the revocations (and copy them back when it lost them)."""
 

@@ -54,6 +54,11 @@ def _monitored(server: ServerProcess) -> Component:
     return _component(server, server.name, monitor.kind, monitor.health_path)
 
 
+TABLE_ADMIN_TIMEOUT_SECONDS = 20.0
+"""A DynamoDB Local just started answers its first requests slowly on a busy machine (its JVM is cold): the
+tables are created with more patience than the apps' per-call timeout."""
+
+
 def _platform(settings: StackSettings) -> LocalPlatform:
     return components.platform_of(settings, KeyPair.load(settings.signing_key_file))
 
@@ -61,7 +66,8 @@ def _platform(settings: StackSettings) -> LocalPlatform:
 def _start_aws(settings: StackSettings) -> Component:
     """DynamoDB (in memory: empty at every start) and the tables of the one definition."""
     aws = components.start_aws_endpoint(settings)
-    created = ensure_tables(dynamodb_connection(_platform(settings).settings()), settings.table_prefix)
+    admin = _platform(settings).settings().model_copy(update={"dynamodb_timeout_seconds": TABLE_ADMIN_TIMEOUT_SECONDS})
+    created = ensure_tables(dynamodb_connection(admin), settings.table_prefix)
     log.info("tables: %s", ", ".join(created) if created else "already there")
     return _component(aws, AWS, aws.name) if aws else Component(AWS, "external", settings.aws_port, None, None, None)
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from apps.common.clock import utc_now
+from apps.common.market import PRICES_KEY
 from apps.common.models import BalanceItem, DailyTotalsItem, dynamodb_connection
 from tests.support.invariants import assert_account_consistent, ledger_sum
-from tests.support.market import listed_asset
+from tests.support.market import listed_asset, set_price
 from tests.support.users import TestUser, register_and_login
 
 
@@ -220,6 +221,11 @@ def test_asset_balance_and_portfolio(user_app: Any, order_app: Any, user: TestUs
                               "market_value": "300.00", "percentage": "30.00"}
     assert by_asset[cheap]["percentage"] == "10.00"
     assert_account_consistent(user.username, [cheap, dear])
+
+    set_price(redis_client, dear, "200")  # the holdings' prices are read from the cache in one round trip
+    redis_client.hdel(PRICES_KEY, cheap)  # and an asset the cache lacks is priced from the catalogue
+    repriced = {e["asset_id"]: e for e in user_app.get("/portfolio", headers=user.headers).json()["assets"]}
+    assert (repriced[dear]["market_value"], repriced[cheap]["current_price"]) == ("600.00", "2.5")
 
 
 def test_asset_balance_errors(user_app: Any, user: TestUser) -> None:
