@@ -40,17 +40,30 @@ def read_balance(username: str) -> BalanceItem:
     return balance
 
 
-def held_assets(username: str) -> list[AssetBalanceItem]:
-    """Every holding with a positive quantity, by asset id."""
-    items = AssetBalanceItem.query(
-        username, AssetBalanceItem.asset_key.startswith("ASSET#"), consistent_read=True
-    )
-    return [item for item in items if item.quantity > 0]
+def balance_and_holdings(username: str) -> tuple[BalanceItem, list[AssetBalanceItem]]:
+    """The cash balance and every holding with a positive quantity (by asset id), in one consistent Query:
+    in a user's partition the holdings' sort keys (``ASSET#<id>``) and the balance's (``BALANCE``) sort next
+    to each other, so one key range holds them all."""
+    balance_key = str(BalanceItem.kind.default)
+    holding_prefix = AssetBalanceItem.key_for("")
+    balance: BalanceItem | None = None
+    holdings: list[AssetBalanceItem] = []
+    in_range = AssetBalanceItem.asset_key.between(holding_prefix, balance_key)
+    for raw in AssetBalanceItem.raw_items(username, in_range, consistent=True):
+        sort_key = raw["SK"]["S"]
+        if sort_key == balance_key:
+            balance = BalanceItem.from_raw_data(raw)
+        elif sort_key.startswith(holding_prefix):
+            holding = AssetBalanceItem.from_raw_data(raw)
+            if holding.quantity > 0:
+                holdings.append(holding)
+    if balance is None:
+        raise BalanceMissing("This account has no balance record")
+    return balance, holdings
 
 
 def snapshot(username: str, market: MarketData) -> PortfolioSnapshot:
-    balance = read_balance(username)
-    held = held_assets(username)
+    balance, held = balance_and_holdings(username)
     prices = market.prices_of([item.asset_id for item in held])
     holdings = []
     for item in held:

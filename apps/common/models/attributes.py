@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
 from pynamodb.attributes import Attribute, UnicodeAttribute
 from pynamodb.constants import NUMBER
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from apps.common.tables import TableDefinition
@@ -40,6 +42,21 @@ class TableModel(Model):
             return cls.get(hash_key, range_key, consistent_read=consistent)
         except cls.DoesNotExist:
             return None
+
+    @classmethod
+    def raw_items(cls, hash_key: str, range_key_condition: Condition,
+                  consistent: bool = False) -> Iterator[dict[str, Any]]:
+        """Every item of one partition whose sort key meets the condition, as DynamoDB returns it, across
+        pages: for items of several kinds that sort next to each other, read in one Query and turned into
+        models with ``from_raw_data``."""
+        start: dict[str, Any] | None = None
+        while True:
+            page = cls._get_connection().query(hash_key, range_key_condition=range_key_condition,
+                                               consistent_read=consistent, exclusive_start_key=start)
+            yield from page.get("Items", [])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
 
     @classmethod
     def key_names(cls) -> tuple[str, str | None]:

@@ -227,6 +227,12 @@ def test_asset_balance_and_portfolio(user_app: Any, order_app: Any, user: TestUs
     repriced = {e["asset_id"]: e for e in user_app.get("/portfolio", headers=user.headers).json()["assets"]}
     assert (repriced[dear]["market_value"], repriced[cheap]["current_price"]) == ("600.00", "2.5")
 
+    sell_all = {"order_type": "market_sell", "asset_id": dear, "quantity": "3"}
+    assert order_app.post("/orders", json=sell_all, headers=user.headers).status_code == 201
+    after_sale = user_app.get("/portfolio", headers=user.headers).json()
+    assert [entry["asset_id"] for entry in after_sale["assets"]] == [cheap]  # a holding sold out is not shown
+    assert after_sale["usd_balance"] == "1200.00"
+
 
 def test_asset_balance_errors(user_app: Any, user: TestUser) -> None:
     missing = user_app.get("/balance/asset/ETH", headers=user.headers)
@@ -263,8 +269,9 @@ def test_an_account_without_a_balance_item_is_told_so_not_to_retry(
         order_app.post("/orders", json={"order_type": "market_buy", "asset_id": coin, "quantity": "1"},
                        headers=user.headers),
         user_app.get("/balance", headers=user.headers),
+        user_app.get("/portfolio", headers=user.headers),
     ]
-    assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "balance_not_found")] * 4
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "balance_not_found")] * 5
     assert BalanceItem.find(user.username, consistent=True) is None, "nothing was written"
 
 
