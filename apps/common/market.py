@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from redis import Redis
 
+from apps.common.asset_catalogue import Catalogue
 from apps.common.models import AssetItem
 
 PRICES_KEY = "cnop:prices"
@@ -52,17 +53,29 @@ class PriceCache:
 
 
 class MarketData:
-    def __init__(self, redis: Redis, asset_ttl_seconds: float = 5.0):
+    """Assets from the catalogue (one scan every ``catalogue_ttl_seconds``, refreshed in the background: an
+    order or a holding's name costs no read of its own), prices from the Redis hash."""
+
+    MAX_UNLISTED = 10_000
+
+    def __init__(self, redis: Redis, catalogue_ttl_seconds: float = 5.0):
         self.prices = PriceCache(redis)
-        self._asset_ttl = asset_ttl_seconds
-        self._assets: dict[str, tuple[float, AssetItem | None]] = {}
+        self.catalogue = Catalogue(catalogue_ttl_seconds, in_background=True)
+        self._unlisted: dict[str, tuple[float, AssetItem | None]] = {}
 
     def asset(self, asset_id: str) -> AssetItem | None:
-        cached = self._assets.get(asset_id)
-        if cached is not None and time.monotonic() - cached[0] < self._asset_ttl:
-            return cached[1]
+        """The asset, or None. An id the catalogue's snapshot lacks (an asset newer than the snapshot, or no
+        asset at all) is read by itself, and the answer remembered for as long as a snapshot lasts."""
+        listed = self.catalogue.find(asset_id)
+        if listed is not None:
+            return listed
+        seen = self._unlisted.get(asset_id)
+        if seen is not None and time.monotonic() - seen[0] < self.catalogue.ttl_seconds:
+            return seen[1]
         item = AssetItem.find(asset_id)
-        self._assets[asset_id] = (time.monotonic(), item)
+        if len(self._unlisted) >= self.MAX_UNLISTED:
+            self._unlisted.clear()
+        self._unlisted[asset_id] = (time.monotonic(), item)
         return item
 
     def price(self, asset_id: str, asset: AssetItem | None = None) -> Decimal | None:

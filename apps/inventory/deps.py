@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import Response
 
+from apps.common.asset_catalogue import Catalogue
 from apps.common.service import part
-from apps.inventory.catalogue import Catalogue, Quotes
+from apps.inventory.quotes import Quotes
 
 
 @dataclass(frozen=True)

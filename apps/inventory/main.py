@@ -11,14 +11,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from redis.exceptions import RedisError
 
+from apps.common.asset_catalogue import Catalogue
 from apps.common.market import PriceCache
 from apps.common.service import ServiceContext, create_service_app
 from apps.common.services import service
-from apps.inventory.catalogue import Catalogue, Quotes
 from apps.inventory.deps import InventoryParts
 from apps.inventory.lease import LeaderLease
 from apps.inventory.price_feed import FeedMetrics, PriceFeed, publish_stored_prices
 from apps.inventory.price_sources import price_source
+from apps.inventory.quotes import Quotes
 from apps.inventory.routes import router
 from apps.inventory.seed import SeedAsset, load_seed_assets, seed_inventory
 from apps.inventory.settings import InventorySettings, get_settings

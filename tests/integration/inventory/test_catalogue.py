@@ -12,14 +12,15 @@ import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
+from apps.common.asset_catalogue import Catalogue
 from apps.common.market import PRICES_KEY, PriceCache
 from apps.common.models import AssetItem
 from apps.common.settings import PlatformSettings
-from apps.inventory.catalogue import Catalogue
 from apps.inventory.main import create_app
 from apps.inventory.seed import SeedAsset, load_seed_assets, seed_inventory
 from apps.inventory.settings import InventorySettings
 from tests.conftest import app_settings
+from tests.support.waiting import wait_until
 
 LISTING_KEYS = {
     "asset_id", "name", "description", "category", "price_usd", "is_active", "symbol", "image",
@@ -207,6 +208,27 @@ def test_catalogue_is_cached_for_its_ttl(inventory_app: TestClient) -> None:
         assert asset.asset_id in {item.asset_id for item in catalogue.assets()}
     finally:
         AssetItem(asset.asset_id).delete()
+
+
+def test_a_background_catalogue_answers_from_its_snapshot_while_one_thread_scans_again(
+    inventory_app: TestClient,
+) -> None:
+    now = [0.0]
+    catalogue = Catalogue(ttl_seconds=2.0, clock=lambda: now[0], in_background=True)
+    before = {item.asset_id for item in catalogue.assets()}
+    newer, newest = _scratch_assets(2)
+    try:
+        seed_inventory([newer])
+        now[0] = 2.5  # stale: this answer is the old snapshot, and a scan starts beside it
+        assert {item.asset_id for item in catalogue.assets()} == before
+        wait_until(lambda: catalogue.find(newer.asset_id), timeout=10, what="the background scan's snapshot")
+
+        seed_inventory([newest])
+        now[0] = 2.5 + Catalogue.STALE_LIMIT * 2.0  # too stale to answer from: this request scans itself
+        assert catalogue.find(newest.asset_id) is not None
+    finally:
+        for asset in (newer, newest):
+            AssetItem(asset.asset_id).delete()
 
 
 def test_health_and_metrics(inventory_app: TestClient) -> None:

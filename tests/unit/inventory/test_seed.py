@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from apps.common.asset_catalogue import market_cap_order
 from apps.common.models import AssetItem
-from apps.inventory.catalogue import market_cap_order
 from apps.inventory.schemas import AssetDetail, AssetSummary
 from apps.inventory.seed import SeedAsset, load_seed_assets
 
