@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pynamodb.connection import Connection
@@ -31,10 +33,19 @@ class ProfileChanged(Conflict):
 
 
 class Accounts:
-    def __init__(self, connection: Connection, hasher: PasswordHasher):
+    def __init__(self, connection: Connection, hasher: PasswordHasher, hashes_at_once: int = 1):
         self.connection = connection
         self.hasher = hasher
+        self._hashing = threading.BoundedSemaphore(hashes_at_once)
         self._dummy_hash = hasher.hash("timing-equaliser-Aa1!")
+
+    def _hash(self, password: str) -> str:
+        with self._hashing:
+            return self.hasher.hash(password)
+
+    def _verify(self, password_hash: str, password: str) -> None:
+        with self._hashing:
+            self.hasher.verify(password_hash, password)
 
     def register(self, request: RegisterRequest) -> UserItem:
         if UserItem.find(request.username) is not None:
@@ -46,7 +57,7 @@ class Accounts:
             request.username,
             user_id=time_ordered_id(),
             email=request.email,
-            password_hash=self.hasher.hash(request.password),
+            password_hash=self._hash(request.password),
             first_name=request.first_name,
             last_name=request.last_name,
             phone=request.phone,
@@ -73,7 +84,7 @@ class Accounts:
         """The same answer, and about the same time, for an unknown user and a wrong password."""
         user = UserItem.find(username)
         try:
-            self.hasher.verify(user.password_hash if user else self._dummy_hash, password)
+            self._verify(user.password_hash if user else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
             raise NotAuthenticated(LOGIN_FAILED, code="invalid_credentials") from None
         if user is None:

@@ -28,7 +28,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
             memory_cost=settings.password_memory_kib,
             parallelism=settings.password_parallelism,
         )
-        yield AuthParts(accounts=Accounts(context.dynamodb, hasher), signer=signer)
+        accounts = Accounts(context.dynamodb, hasher, settings.password_hashes_at_once)
+        yield AuthParts(accounts=accounts, signer=signer)
 
     return create_service_app(service("auth"), settings, [router, keys_router], startup=startup,
                               keys=signer.key_set())

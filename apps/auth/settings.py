@@ -20,6 +20,11 @@ class AuthSettings(PlatformSettings):
     password_time_cost: int = Field(2, ge=1)
     password_memory_kib: int = Field(19456, ge=8192)
     password_parallelism: int = Field(1, ge=1)
+    password_hashes_at_once: int = Field(1, ge=1, le=64)
+    """Password hashes (registrations, logins, password checks) one process computes at the same time; more
+    wait their turn. Each takes a core and ``password_memory_kib`` for its duration: a burst of sign-ups then
+    costs the process at most this many cores and this many times the memory, and leaves the machine's other
+    cores to everything else (locally, the other apps; in a cluster, the pod stays inside its limits)."""
 
     @model_validator(mode="after")
     def _signing_key_outside_local(self) -> AuthSettings:
