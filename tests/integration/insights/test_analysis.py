@@ -10,13 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from apps.common.models import dynamodb_connection
 from apps.common.settings import PlatformSettings
-from apps.common.tables import USERS
 from tests.conftest import app_settings
 from tests.support.trading import buy, cache_items, deposit, insights, metric
 from tests.support.users import TestUser, register_and_login
-from tests.support.waiting import wait_until
 
 OFFLINE_MODEL = "offline-rules-v1"
 DAY_SECONDS = 86400
@@ -75,11 +72,6 @@ def test_cache_miss_then_hit_then_new_state_after_a_deposit(insights_app: Any, u
     assert re.fullmatch(r"INSIGHTS#[0-9a-f]{64}", item.cache_key)
     assert (item.summary, item.model) == (first["summary"], OFFLINE_MODEL)
     assert abs(item.expires_at - (time.time() + DAY_SECONDS)) < 300  # a day ahead, give or take the run
-    users_table = USERS.physical_name(tables.table_prefix)
-    client = dynamodb_connection(tables).client
-    wait_until(lambda: client.describe_time_to_live(TableName=users_table)["TimeToLiveDescription"],
-               lambda ttl: ttl.get("AttributeName") == "expires_at", timeout=10,
-               what="the users table's TTL on expires_at")  # so DynamoDB removes the item
 
     deposit(user_app, investor, 10)
     third = insights(insights_app, investor)
