@@ -32,8 +32,7 @@ class PriceCache:
         pipe.execute()
 
     def get(self, asset_id: str) -> Decimal | None:
-        value = self.redis.hget(PRICES_KEY, asset_id)
-        return Decimal(str(value)) if value is not None else None
+        return self.get_many([asset_id]).get(asset_id)
 
     def get_many(self, asset_ids: list[str]) -> dict[str, Decimal]:
         """The cached prices of these assets, in one round trip; assets without one are left out."""

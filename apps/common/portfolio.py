@@ -34,7 +34,10 @@ class PortfolioSnapshot:
 
 
 def read_balance(username: str) -> BalanceItem:
-    balance = BalanceItem.find(username, consistent=True)
+    return _existing(BalanceItem.find(username, consistent=True))
+
+
+def _existing(balance: BalanceItem | None) -> BalanceItem:
     if balance is None:
         raise BalanceMissing("This account has no balance record")
     return balance
@@ -57,9 +60,7 @@ def balance_and_holdings(username: str) -> tuple[BalanceItem, list[AssetBalanceI
             holding = AssetBalanceItem.from_raw_data(raw)
             if holding.quantity > 0:
                 holdings.append(holding)
-    if balance is None:
-        raise BalanceMissing("This account has no balance record")
-    return balance, holdings
+    return _existing(balance), holdings
 
 
 def snapshot(username: str, market: MarketData) -> PortfolioSnapshot:

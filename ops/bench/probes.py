@@ -25,8 +25,8 @@ from apps.common.market import MarketData
 from apps.common.models import BalanceItem
 from apps.common.money import usd
 from apps.common.revocations import Revocations
-from apps.common.security import key_set_from_settings
-from apps.common.tokens import TokenVerifier
+from apps.common.security import AccountBinding, checked_claims, key_set_from_settings
+from apps.common.tokens import Claims, TokenVerifier
 from apps.order.metrics import OrderMetrics
 from apps.order.placing import OrderDesk
 from apps.order.schemas import CreateOrder
@@ -70,8 +70,10 @@ def default_probes(
     revocations = Revocations(redis, settings.jwt_max_lifetime_seconds)
     order = CreateOrder(order_type="market_buy", asset_id=asset_id, quantity=quantity)
 
-    def token_check() -> bool:
-        return revocations.is_revoked(verifier.decode(user.token).jti)
+    accounts = AccountBinding(redis, settings.token_account_check_seconds)
+
+    def token_check() -> Claims:
+        return checked_claims(user.token, verifier, revocations, accounts)
 
     def market_buy_transaction() -> object:
         price = market.price(asset_id) or Decimal(0)
@@ -85,8 +87,8 @@ def default_probes(
             pass
 
     return [
-        Probe("token-check", "remembered claims and revocation GET (every authenticated request after a token's "
-              "first)", token_check),
+        Probe("token-check", "remembered claims, then revocation and account confirmation in one MGET (every "
+              "authenticated request after a token's first)", token_check),
         Probe("token-first-verify", "ES256 signature and claims checked (a token's first request at each process)",
               lambda: first_time_verifier.decode(user.token)),
         Probe("redis-user-lock", "per-user lock: SET NX PX then the release script (UserLocks.hold)",
