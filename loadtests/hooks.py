@@ -1,4 +1,5 @@
-"""Run-wide listeners every locustfile loads: the request-count cap, the status tally, and the gate.
+"""Run-wide listeners every locustfile loads: the request-count cap, the status tally, the end of the
+warm-up, and the gate.
 
 The gate runs where the whole run's statistics are (the local runner or the master): when Locust quits
 it evaluates the profile's gates, sets the process exit code from them, and writes the run's summary
@@ -31,6 +32,9 @@ statuses: Counter[tuple[str, str, int]] = Counter()
 rate_limit_headers: dict[tuple[str, str], set[str]] = {}
 """(method, name) -> the X-RateLimit-Limit values seen, to show the limits actually in force."""
 run_facts: dict[str, Any] = {"stopped_by_request_cap": False, "refused_host": None}
+warm_up: dict[str, Any] = {}
+"""The profile's warm-up as measured when it ended (``run``) and its errors (``errors``); Locust's statistics
+then start again from zero (the status tally and the user exceptions keep counting the whole run)."""
 
 
 @listen(events.request)
@@ -69,13 +73,31 @@ def _start(environment: Environment, **_: Any) -> None:
         log.error("refusing to send traffic to %s: only %s", environment.host, sorted(allowed_hosts(environment)))
         gevent.spawn(environment.runner.quit)
         return
-    gevent.spawn(_cap_requests, environment, run_profile(environment).max_requests)
+    profile = run_profile(environment)
+    gevent.spawn(_cap_requests, environment, profile.max_requests)
+    if profile.warm_up_s:
+        gevent.spawn(_end_warm_up, environment, profile.warm_up_s)
+
+
+def _running(environment: Environment) -> bool:
+    runner = environment.runner
+    return runner is not None and runner.state not in (STATE_STOPPED, STATE_CLEANUP)
+
+
+def _end_warm_up(environment: Environment, seconds: float) -> None:
+    gevent.sleep(seconds)
+    if _running(environment):
+        warm_up["run"], warm_up["errors"] = measurement(environment), _errors(environment)
+        environment.stats.reset_all()
+        log.info("warm-up of %g s over after %d requests: measuring from here", seconds,
+                 sum(e.requests for e in warm_up["run"].endpoints))
 
 
 def _cap_requests(environment: Environment, cap: int) -> None:
     runner = environment.runner
-    while runner is not None and runner.state not in (STATE_STOPPED, STATE_CLEANUP):
-        if environment.stats.total.num_requests >= cap:
+    while runner is not None and _running(environment):
+        warmed = sum(e.requests for e in warm_up["run"].endpoints) if "run" in warm_up else 0
+        if environment.stats.total.num_requests + warmed >= cap:
             run_facts["stopped_by_request_cap"] = True
             log.warning("request cap of %d reached: stopping the run", cap)
             runner.quit()
@@ -96,7 +118,23 @@ def measurement(environment: Environment) -> Measurement:
     return Measurement(max(last - started, 0.0), endpoints, exceptions, per_second)
 
 
-def summary(environment: Environment, exit_code: int, verdicts: list[Any], run: Measurement) -> dict[str, Any]:
+def _endpoints(run: Measurement) -> list[dict[str, Any]]:
+    return [{"method": e.method, "name": e.name, "group": e.group, "requests": e.requests, "failures": e.failures,
+             "histogram": {str(k): v for k, v in sorted(e.histogram.items())}, "total_ms": e.total_ms,
+             "max_ms": e.max_ms} for e in run.endpoints]
+
+
+def _errors(environment: Environment) -> list[dict[str, Any]]:
+    return [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+            for e in environment.stats.errors.values()]
+
+
+def _seconds(run: Measurement) -> dict[str, int]:
+    return {str(k): v for k, v in sorted(run.requests_per_second.items())}
+
+
+def summary(environment: Environment, exit_code: int, verdicts: list[Any], run: Measurement,
+            warmed: Measurement | None = None) -> dict[str, Any]:
     return {
         "profile": option(environment, "cnop_profile"),
         "host": environment.host,
@@ -104,21 +142,18 @@ def summary(environment: Environment, exit_code: int, verdicts: list[Any], run: 
         "passed": exit_code == 0,
         "gates": [verdict.to_json() for verdict in verdicts],
         "duration_s": round(run.duration_s, 3),
-        "requests_per_second": {str(k): v for k, v in sorted(run.requests_per_second.items())},
+        "requests_per_second": _seconds(run),
         "peak_rps": run.peak_rps(),
         "user_exceptions": run.user_exceptions,
         **run_facts,
-        "endpoints": [
-            {"method": e.method, "name": e.name, "group": e.group, "requests": e.requests, "failures": e.failures,
-             "histogram": {str(k): v for k, v in sorted(e.histogram.items())}, "total_ms": e.total_ms,
-             "max_ms": e.max_ms}
-            for e in run.endpoints
-        ],
+        "endpoints": _endpoints(run),
+        "warm_up": None if warmed is None else {"duration_s": round(warmed.duration_s, 3),
+                                                "requests_per_second": _seconds(warmed),
+                                                "endpoints": _endpoints(warmed)},
         "statuses": [{"method": m, "name": n, "status": s, "count": c} for (m, n, s), c in sorted(statuses.items())],
         "rate_limit_headers": [{"method": m, "name": n, "limits": sorted(v)}
                                for (m, n), v in sorted(rate_limit_headers.items())],
-        "errors": [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
-                   for e in environment.stats.errors.values()],
+        "errors": [*warm_up.get("errors", []), *_errors(environment)],
         "finished_at": time.time(),
     }
 
@@ -127,14 +162,14 @@ def summary(environment: Environment, exit_code: int, verdicts: list[Any], run: 
 def _gate(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         return
-    run = measurement(environment)
-    verdicts = evaluate(run_profile(environment).gates, run)
+    run, warmed = measurement(environment), warm_up.get("run")
+    verdicts = evaluate(run_profile(environment).gates, run, warmed)
     refused = run_facts["refused_host"] is not None
     environment.process_exit_code = 0 if passed(verdicts) and not refused else 1
     for verdict in verdicts:
         (log.info if verdict.passed else log.error)("gate %s", verdict.describe())
     target = option(environment, "cnop_summary")
     if target:
-        document = summary(environment, environment.process_exit_code, verdicts, run)
+        document = summary(environment, environment.process_exit_code, verdicts, run, warmed)
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         Path(target).write_text(json.dumps(document, indent=1) + "\n")

@@ -42,11 +42,14 @@ def _at_least(gate: str, limit: float, measured: float | None, unit: str) -> Gat
     return GateVerdict(gate, limit, measured, measured is not None and measured >= limit, unit)
 
 
-def evaluate(gates: Gates, measurement: Measurement) -> list[GateVerdict]:
+def evaluate(gates: Gates, measurement: Measurement, warm_up: Measurement | None = None) -> list[GateVerdict]:
+    """Latency and throughput over ``measurement``; errors over the warm-up and ``measurement`` together."""
     groups = measurement.groups()
     overall = groups[ALL]
+    whole = [overall, *([warm_up.groups()[ALL]] if warm_up is not None else [])]
+    requests, failures = sum(g.requests for g in whole), sum(g.failures for g in whole)
     verdicts = [
-        _at_most("error ratio", gates.max_error_ratio, round(overall.error_ratio, 6), "ratio"),
+        _at_most("error ratio", gates.max_error_ratio, round(failures / requests if requests else 0.0, 6), "ratio"),
         _at_most("exceptions in user code", 0, measurement.user_exceptions, "count"),
     ]
     if overall.requests == 0:

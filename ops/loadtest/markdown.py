@@ -33,6 +33,11 @@ def _step(step: StepReport) -> list[str]:
              f"{' (timed out)' if step.timed_out else ''}; {step.seconds:.0f} s.", ""]
     if step.groups:
         lines += _table(GROUP_HEADER, group_rows(step.groups))
+    if step.warm_up_groups:
+        seconds = ((step.summary or {}).get("warm_up") or {}).get("duration_s", 0)
+        lines += [f"Warm-up, the run's first {seconds:.0f} s (before the figures above; judged by the error gates "
+                  "only):", ""]
+        lines += _table(GROUP_HEADER, group_rows(step.warm_up_groups))
     if len(step.by_users) > 1:
         lines += ["By the number of users held (Locust's per-second history):", ""]
         lines += _table(["users", "req/s", "p95 ms"], [[str(u), f"{r:.0f}", _ms(None if p is None else round(p))]

@@ -65,6 +65,9 @@ class Profile(Strict):
     max_requests: int = Field(gt=0)
     """The run stops when this many requests were made, whatever its duration."""
     stop_timeout_s: float = Field(10.0, ge=0)
+    warm_up_s: float = Field(0.0, ge=0)
+    """The run's first seconds, reported on their own and judged only by the error gates: a fresh stack's
+    first requests (new connections, DynamoDB Local's JIT) are its start-up, not its steady state."""
     gates: Gates = Field(default_factory=Gates)
 
     @model_validator(mode="after")
@@ -77,6 +80,8 @@ class Profile(Strict):
         low, high = self.think_time_s
         if not 0 <= low <= high:
             raise ValueError("think_time_s is [min, max] with 0 <= min <= max")
+        if self.warm_up_s >= self.duration_s:
+            raise ValueError("warm_up_s must be shorter than the run")
         for name in self.locustfiles:
             if not (LOCUSTFILES_DIR / name).is_file():
                 raise ValueError(f"no locustfile loadtests/{name}")

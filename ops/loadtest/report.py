@@ -41,6 +41,8 @@ class StepReport:
     timed_out: bool
     seconds: float
     groups: list[GroupStats] = field(default_factory=list)
+    warm_up_groups: list[GroupStats] = field(default_factory=list)
+    """The profile's warm-up, measured on its own (empty when the profile has none)."""
     summary: dict[str, Any] | None = None
     crosscheck: CrossCheck | None = None
     checks: list[Check] = field(default_factory=list)
@@ -54,7 +56,12 @@ class StepReport:
     def to_json(self) -> dict[str, Any]:
         summary = dict(self.summary or {})
         summary.pop("requests_per_second", None)  # kept, with the histograms, in the step's locust-summary.json
-        for endpoint in summary.get("endpoints", []):
+        warm_up = dict(summary.get("warm_up") or {})
+        if warm_up:
+            warm_up.pop("requests_per_second", None)
+            warm_up["endpoints"] = [dict(endpoint) for endpoint in warm_up.get("endpoints", [])]
+            summary["warm_up"] = warm_up
+        for endpoint in [*summary.get("endpoints", []), *warm_up.get("endpoints", [])]:
             endpoint.pop("histogram", None)
         return {
             "name": self.name, "description": self.description, "gateway": self.gateway,
@@ -62,6 +69,7 @@ class StepReport:
             "seconds": round(self.seconds, 2), "passed": self.passed,
             "checks": [check.to_json() for check in self.checks],
             "groups": [asdict(group) for group in self.groups],
+            "warm_up_groups": [asdict(group) for group in self.warm_up_groups],
             "by_users": [{"users": u, "rps": round(r, 1), "p95_ms": p} for u, r, p in self.by_users],
             "crosscheck": self.crosscheck.to_json() if self.crosscheck else None,
             "locust": summary,

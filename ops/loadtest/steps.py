@@ -55,6 +55,8 @@ def step_from_files(name: str, description: str, host: str, outcome: LocustOutco
     step.by_users = by_user_count(history_csv)
     if summary is not None:
         step.groups = list(measurement_of(summary).groups().values())
+        if summary.get("warm_up"):
+            step.warm_up_groups = list(measurement_of(summary["warm_up"]).groups().values())
     return step
 
 

@@ -3,6 +3,7 @@ gate fails the process, and the security run's verdicts all hold. Figures go to 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,19 @@ run_time_s = 4
 max_requests = 2000
 [profiles.impossible.gates]
 min_rps = 1000000
+
+[profiles.warmed]
+description = "Browsing with a warm-up"
+locustfiles = ["browse.py"]
+users = 2
+spawn_rate = 2
+run_time_s = 8
+warm_up_s = 3
+think_time_s = [0.05, 0.1]
+max_requests = 2000
+[profiles.warmed.gates]
+max_error_ratio = 0.0
+latency_ms.all = { p99 = 5000 }
 """
 
 
@@ -64,6 +78,32 @@ def test_an_impossible_gate_fails_the_locust_process_and_the_run(
     assert checks["gate: throughput"] is False and checks["Locust process exit code"] is False
     assert checks["gate: error ratio"] and checks["money invariants over every account"]
     assert "FAIL" in (result.directory / "summary.md").read_text().splitlines()[0]
+
+
+def test_a_warm_up_is_measured_apart_and_the_gates_judge_what_follows(
+    tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]]
+) -> None:
+    settings, env = running_stack
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(PROFILES_FILE.read_text() + IMPOSSIBLE)
+    result = run_loadtest(["run", "--profile", "warmed", "--host", settings.gateway_url,
+                           "--profiles-file", str(profiles)], tmp_path / "reports", env)
+    assert result.returncode == 0, result.output[-3000:]
+    step = result.report["steps"][0]
+    locust = json.loads((result.directory / "locust" / "locust-summary.json").read_text())
+    warm, after = locust["warm_up"], locust
+    warm_requests = sum(e["requests"] for e in warm["endpoints"])
+    after_requests = sum(e["requests"] for e in after["endpoints"])
+    assert warm_requests > 0 and after_requests > 0
+    assert 2 <= warm["duration_s"] <= 3.5 and after["duration_s"] <= 6
+    answered = sum(s["count"] for s in locust["statuses"])
+    assert answered == warm_requests + after_requests, "every request is in the warm-up or in the run, once"
+    assert min(int(t) for t in after["requests_per_second"]) >= max(int(t) for t in warm["requests_per_second"])
+    groups = {g["group"]: g for g in step["groups"]}
+    assert groups["all"]["requests"] == after_requests
+    assert {g["group"]: g["requests"] for g in step["warm_up_groups"]}["all"] == warm_requests
+    assert step["crosscheck"]["passed"], "the gateway's count is the whole run's"
+    assert "Warm-up, the run's first" in (result.directory / "summary.md").read_text()
 
 
 def test_the_security_run_holds_every_verdict(tmp_path: Path) -> None:

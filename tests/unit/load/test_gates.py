@@ -90,3 +90,17 @@ def test_peak_throughput_is_the_best_ten_whole_seconds() -> None:
     assert verdicts["peak throughput over 10 s"] is True
     assert _by_gate(Gates(min_peak_rps=251), run)["peak throughput over 10 s"] is False
     assert _by_gate(Gates(min_peak_rps=1), _run())["peak throughput over 10 s"] is False, "no data never passes"
+
+
+def test_a_warm_up_counts_for_the_error_gates_only() -> None:
+    """Latency and throughput judge the run after its warm-up; a failure in the warm-up still fails the run."""
+    slow_start = Measurement(5.0, [_endpoint("POST", "/api/v1/orders", [900] * 10)])
+    gates = Gates(max_error_ratio=0.0, min_rps=10, latency_ms={"trading": LatencyLimits(p99=300)})
+    clean = Measurement(10.0, [_endpoint("POST", "/api/v1/orders", [20] * 200)])
+    assert passed(evaluate(gates, clean, warm_up=slow_start))
+    assert not passed(evaluate(gates, Measurement(15.0, [*slow_start.endpoints, *clean.endpoints]))), \
+        "the same requests judged as one run fail the latency gate"
+    failing_start = Measurement(5.0, [_endpoint("POST", "/api/v1/orders", [20] * 10, failures=1)])
+    verdicts = {v.gate: v for v in evaluate(gates, clean, warm_up=failing_start)}
+    assert not verdicts["error ratio"].passed and verdicts["error ratio"].measured == round(1 / 210, 6)
+    assert verdicts["p99 trading"].passed and verdicts["throughput"].measured == 20.0

@@ -26,6 +26,7 @@ def test_the_repositorys_profiles_are_valid_and_bounded() -> None:
     assert config.profile("stress").stages and config.profile("stress").peak_users == 40
     load = config.profile("load")
     assert (load.users, load.gates.latency_ms["all"].p95, load.gates.latency_ms["all"].p99) == (5, 50, 150)
+    assert load.duration_s - load.warm_up_s == 120, "the older platform's run: 120 s measured"
     with pytest.raises(ProfileError, match="no profile 'nope'"):
         config.profile("nope")
 
@@ -36,7 +37,8 @@ def test_a_profile_is_sized_by_users_and_time_or_by_stages_not_both() -> None:
     Profile.model_validate({**base, "stages": [{"duration_s": 5, "users": 2, "spawn_rate": 1}]})
     for wrong in ({}, {"users": 1, "stages": [{"duration_s": 5, "users": 2, "spawn_rate": 1}]},
                   {"users": 1, "spawn_rate": 1, "run_time_s": 5, "think_time_s": [2, 1]},
-                  {"users": 1, "spawn_rate": 1, "run_time_s": 5, "locustfiles": ["missing.py"]}):
+                  {"users": 1, "spawn_rate": 1, "run_time_s": 5, "locustfiles": ["missing.py"]},
+                  {"users": 1, "spawn_rate": 1, "run_time_s": 5, "warm_up_s": 5}):
         with pytest.raises(ValidationError):
             Profile.model_validate({**base, **wrong})
 
