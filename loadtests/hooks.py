@@ -110,7 +110,7 @@ def measurement(environment: Environment) -> Measurement:
     endpoints = [
         EndpointStats(entry.method or "", entry.name, entry.num_requests, entry.num_failures,
                       dict(entry.response_times), float(entry.total_response_time), float(entry.max_response_time))
-        for entry in stats.entries.values()
+        for entry in stats.entries.values() if entry.num_requests or entry.num_failures  # none since the warm-up
     ]
     started, last = stats.start_time or 0.0, stats.last_request_timestamp or 0.0
     exceptions = sum(int(row["count"]) for row in environment.runner.exceptions.values()) if environment.runner else 0
