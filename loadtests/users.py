@@ -9,11 +9,13 @@ success, an unexpected 200 is a failure.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import random
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,9 +46,18 @@ def new_username(prefix: str) -> str:
 class Reply:
     status: int
     headers: dict[str, str]
-    body: Any
+    content: bytes
     finished_at: float
     elapsed_ms: float
+
+    @cached_property
+    def body(self) -> Any:
+        """The answer's JSON, parsed when first asked for (most answers are only counted); None when empty or
+        not JSON."""
+        try:
+            return json.loads(self.content) if self.content else None
+        except ValueError:
+            return None
 
     def data(self) -> Any:
         return self.body.get("data") if isinstance(self.body, dict) else None
@@ -66,13 +77,6 @@ class Account:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def _body(response: Any) -> Any:
-    try:
-        return response.json()
-    except Exception:  # an empty or non-JSON body is simply no body
-        return None
-
-
 class ApiUser(FastHttpUser):
     abstract = True
     network_timeout = 30.0
@@ -81,8 +85,12 @@ class ApiUser(FastHttpUser):
     """Sent as X-Forwarded-For: the gateways of the security run trust 127.0.0.1 as a proxy."""
 
     def wait_time(self) -> float:
-        low, high = run_profile(self.environment).think_time_s
+        low, high = self.think_time_s
         return random.uniform(low, high)
+
+    @cached_property
+    def think_time_s(self) -> tuple[float, float]:
+        return run_profile(self.environment).think_time_s
 
     def on_start(self) -> None:
         if urlsplit(self.host or "").hostname not in allowed_hosts(self.environment):
@@ -98,16 +106,17 @@ class ApiUser(FastHttpUser):
         started = time.perf_counter()
         with self.client.request(method, path, name=label, headers=sent, json=json, catch_response=True) as answer:
             status = int(answer.status_code or 0)
-            body = _body(answer) if status else None
-            reply_headers = {k.lower(): v for k, v in (answer.headers or {}).items()}
-            fault = None if status in expect else f"expected {sorted(expect)}, got {status} {json_text(body)}"
+            reply = Reply(status, {k.lower(): v for k, v in (answer.headers or {}).items()},
+                          (answer.content or b"") if status else b"", time.time(),
+                          (time.perf_counter() - started) * 1000)
+            fault = None if status in expect else f"expected {sorted(expect)}, got {status} {json_text(reply.body)}"
             if fault is None and judge is not None:
-                fault = judge(status, body, reply_headers)
+                fault = judge(status, reply.body, reply.headers)
             if fault is None:
                 answer.success()
             else:
                 answer.failure(fault)
-        return Reply(status, reply_headers, body, time.time(), (time.perf_counter() - started) * 1000)
+        return reply
 
 
 def json_text(body: Any, limit: int = 160) -> str:
