@@ -9,9 +9,9 @@ from typing import Any
 
 from ops.loadtest.profiles import PROFILES_FILE
 from ops.stack.config import StackSettings
-from tests.e2e.load.conftest import run_loadtest, stack_env
+from tests.e2e.load.conftest import RunnerResult, run_loadtest, stack_env
 
-IMPOSSIBLE = """
+EXTRA_PROFILES = """
 [profiles.impossible]
 description = "A gate no run can meet"
 locustfiles = ["browse.py"]
@@ -35,6 +35,15 @@ max_requests = 2000
 max_error_ratio = 0.0
 latency_ms.all = { p99 = 5000 }
 """
+
+
+def _run_extra_profile(name: str, tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]]) -> RunnerResult:
+    """One of ``EXTRA_PROFILES`` against the module's running stack."""
+    settings, env = running_stack
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(PROFILES_FILE.read_text() + EXTRA_PROFILES)
+    return run_loadtest(["run", "--profile", name, "--host", settings.gateway_url, "--profiles-file", str(profiles)],
+                        tmp_path / "reports", env)
 
 
 def _checks(report: dict[str, Any]) -> dict[str, bool]:
@@ -66,11 +75,7 @@ def test_smoke_on_a_fresh_stack_passes_every_gate_and_leaves_a_full_report(tmp_p
 def test_an_impossible_gate_fails_the_locust_process_and_the_run(
     tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]]
 ) -> None:
-    settings, env = running_stack
-    profiles = tmp_path / "profiles.toml"
-    profiles.write_text(PROFILES_FILE.read_text() + IMPOSSIBLE)
-    result = run_loadtest(["run", "--profile", "impossible", "--host", settings.gateway_url,
-                           "--profiles-file", str(profiles)], tmp_path / "reports", env)
+    result = _run_extra_profile("impossible", tmp_path, running_stack)
     assert result.returncode == 1, result.output[-3000:]
     step = result.report["steps"][0]
     assert step["locust_exit_code"] == 1, "the gate is Locust's own exit code, not only the runner's verdict"
@@ -83,11 +88,7 @@ def test_an_impossible_gate_fails_the_locust_process_and_the_run(
 def test_a_warm_up_is_measured_apart_and_the_gates_judge_what_follows(
     tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]]
 ) -> None:
-    settings, env = running_stack
-    profiles = tmp_path / "profiles.toml"
-    profiles.write_text(PROFILES_FILE.read_text() + IMPOSSIBLE)
-    result = run_loadtest(["run", "--profile", "warmed", "--host", settings.gateway_url,
-                           "--profiles-file", str(profiles)], tmp_path / "reports", env)
+    result = _run_extra_profile("warmed", tmp_path, running_stack)
     assert result.returncode == 0, result.output[-3000:]
     step = result.report["steps"][0]
     locust = json.loads((result.directory / "locust" / "locust-summary.json").read_text())
