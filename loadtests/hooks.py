@@ -4,6 +4,11 @@ warm-up, and the gate.
 The gate runs where the whole run's statistics are (the local runner or the master): when Locust quits
 it evaluates the profile's gates, sets the process exit code from them, and writes the run's summary
 (per-endpoint histograms, status counts, verdicts) for ``ops.loadtest`` to report on.
+
+The end of a warm-up is decided there too. In a distributed run the master first asks every worker for what
+it logged so far (a worker's report is a delta: it starts again from zero once sent) and waits for each one's
+answer, which follows that report on the same connection; only then does it take the warm-up's figures and
+start its statistics again, so no request counts in both windows or in neither.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from urllib.parse import urlsplit
 import gevent
 from locust import events
 from locust.env import Environment
-from locust.runners import STATE_CLEANUP, STATE_STOPPED, WorkerRunner
+from locust.rpc import Message
+from locust.runners import STATE_CLEANUP, STATE_STOPPED, MasterRunner, WorkerRunner
 
 from loadtests.options import allowed_hosts, listen, option, run_profile
 from ops.loadtest.gates import evaluate, passed
@@ -32,9 +38,15 @@ statuses: Counter[tuple[str, str, int]] = Counter()
 rate_limit_headers: dict[tuple[str, str], set[str]] = {}
 """(method, name) -> the X-RateLimit-Limit values seen, to show the limits actually in force."""
 run_facts: dict[str, Any] = {"stopped_by_request_cap": False, "refused_host": None}
-warm_up: dict[str, Any] = {}
+warm_up: dict[str, Any] = {"flushed": set()}
 """The profile's warm-up as measured when it ended (``run``) and its errors (``errors``); Locust's statistics
-then start again from zero (the status tally and the user exceptions keep counting the whole run)."""
+then start again from zero (the status tally and the user exceptions keep counting the whole run). ``flushed``:
+the workers that have sent everything they logged before the end of the warm-up."""
+WARM_UP_OVER = "cnop_warm_up_over"
+WARM_UP_FLUSHED = "cnop_warm_up_flushed"
+FLUSH_WAIT_S = 10.0
+"""How long the master waits for the workers' last warm-up reports (a worker that never answers is not waited
+for beyond it)."""
 
 
 @listen(events.request)
@@ -84,8 +96,38 @@ def _running(environment: Environment) -> bool:
     return runner is not None and runner.state not in (STATE_STOPPED, STATE_CLEANUP)
 
 
+@listen(events.init)
+def _register_messages(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(WARM_UP_OVER, _report_warm_up)
+    elif isinstance(runner, MasterRunner):
+        runner.register_message(WARM_UP_FLUSHED, _warm_up_reported)
+
+
+def _report_warm_up(environment: Environment, msg: Message, **_: Any) -> None:
+    """On a worker: its report now (Locust's periodic one, which also starts its figures again), then the answer."""
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner._send_stats()  # Locust's own report of every few seconds, sent now
+        runner.send_message(WARM_UP_FLUSHED)
+
+
+def _warm_up_reported(environment: Environment, msg: Message, **_: Any) -> None:
+    warm_up["flushed"].add(msg.node_id)
+
+
 def _end_warm_up(environment: Environment, seconds: float) -> None:
     gevent.sleep(seconds)
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        workers = {worker.id for worker in runner.clients.all}
+        runner.send_message(WARM_UP_OVER)
+        deadline = time.monotonic() + FLUSH_WAIT_S
+        while not workers <= warm_up["flushed"] and time.monotonic() < deadline and _running(environment):
+            gevent.sleep(0.02)
+        if not workers <= warm_up["flushed"]:
+            log.warning("warm-up: no last report from %s", sorted(workers - warm_up["flushed"]))
     if _running(environment):
         warm_up["run"], warm_up["errors"] = measurement(environment), _errors(environment)
         environment.stats.reset_all()
@@ -129,6 +171,15 @@ def _errors(environment: Environment) -> list[dict[str, Any]]:
             for e in environment.stats.errors.values()]
 
 
+def _merged_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (method, name, error), the warm-up's occurrences and the run's added up."""
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in errors:
+        key = (row["method"], row["name"], row["error"])
+        merged.setdefault(key, {**row, "occurrences": 0})["occurrences"] += row["occurrences"]
+    return list(merged.values())
+
+
 def _seconds(run: Measurement) -> dict[str, int]:
     return {str(k): v for k, v in sorted(run.requests_per_second.items())}
 
@@ -153,7 +204,7 @@ def summary(environment: Environment, exit_code: int, verdicts: list[Any], run: 
         "statuses": [{"method": m, "name": n, "status": s, "count": c} for (m, n, s), c in sorted(statuses.items())],
         "rate_limit_headers": [{"method": m, "name": n, "limits": sorted(v)}
                                for (m, n), v in sorted(rate_limit_headers.items())],
-        "errors": [*warm_up.get("errors", []), *_errors(environment)],
+        "errors": _merged_errors([*warm_up.get("errors", []), *_errors(environment)]),
         "finished_at": time.time(),
     }
 

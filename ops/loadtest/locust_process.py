@@ -59,7 +59,7 @@ class LocustJob:
         profile = self.profile
         command = [
             self.python, "-m", "locust", "-f", self.locustfiles(), "--headless", "--host", self.host,
-            "--csv", str(self.out_dir / "locust"), "--html", str(self.out_dir / "report.html"),
+            "--csv", str(self.out_dir / "locust"), "--csv-full-history", "--html", str(self.out_dir / "report.html"),
             "--only-summary",
             "--stop-timeout", str(math.ceil(profile.stop_timeout_s)), "--exit-code-on-error", "1",
             "--loglevel", "INFO", "--logfile", str(self.out_dir / "locust.log"),

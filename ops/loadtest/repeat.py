@@ -34,11 +34,14 @@ class RunRow:
     def of(cls, number: int, summary: dict[str, Any], report: Path) -> RunRow:
         groups = [group for step in summary["steps"][:1] for group in step["groups"] if group["group"] == ALL]
         overall: dict[str, Any] = groups[0] if groups else {"rps": 0.0, "p95_ms": None, "p99_ms": None, "failures": 0}
+        warm_up_failures = sum(group["failures"] for step in summary["steps"][:1]
+                               for group in step.get("warm_up_groups", []) if group["group"] == ALL)
         checks = [*summary["checks"], *(check for each in summary["steps"] for check in each["checks"])]
         failed = tuple(check["name"] for check in checks if not check["passed"]) or (
             () if summary["steps"] else ("no step ran",))
         return cls(number, bool(summary["passed"]), float(overall["rps"]), overall["p95_ms"], overall["p99_ms"],
-                   int(overall["failures"]), failed, summary.get("load_average_1m_at_end"), report.name)
+                   int(overall["failures"]) + warm_up_failures, failed, summary.get("load_average_1m_at_end"),
+                   report.name)
 
 
 def _ms(value: float | None) -> str:

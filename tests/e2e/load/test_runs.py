@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ops.loadtest.profiles import PROFILES_FILE
 from ops.stack.config import StackSettings
 from tests.e2e.load.conftest import RunnerResult, run_loadtest, stack_env
@@ -37,13 +39,14 @@ latency_ms.all = { p99 = 5000 }
 """
 
 
-def _run_extra_profile(name: str, tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]]) -> RunnerResult:
+def _run_extra_profile(name: str, tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]],
+                       workers: int = 0) -> RunnerResult:
     """One of ``EXTRA_PROFILES`` against the module's running stack."""
     settings, env = running_stack
     profiles = tmp_path / "profiles.toml"
     profiles.write_text(PROFILES_FILE.read_text() + EXTRA_PROFILES)
-    return run_loadtest(["run", "--profile", name, "--host", settings.gateway_url, "--profiles-file", str(profiles)],
-                        tmp_path / "reports", env)
+    return run_loadtest(["run", "--profile", name, "--host", settings.gateway_url, "--profiles-file", str(profiles),
+                         "--workers", str(workers)], tmp_path / "reports", env)
 
 
 def _checks(report: dict[str, Any]) -> dict[str, bool]:
@@ -85,10 +88,13 @@ def test_an_impossible_gate_fails_the_locust_process_and_the_run(
     assert "FAIL" in (result.directory / "summary.md").read_text().splitlines()[0]
 
 
+@pytest.mark.parametrize("workers", [0, 2], ids=["one process", "a master and two workers"])
 def test_a_warm_up_is_measured_apart_and_the_gates_judge_what_follows(
-    tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]]
+    tmp_path: Path, running_stack: tuple[StackSettings, dict[str, str]], workers: int
 ) -> None:
-    result = _run_extra_profile("warmed", tmp_path, running_stack)
+    """Every request in one window: a distributed run's workers send what they logged before the master starts
+    its statistics again."""
+    result = _run_extra_profile("warmed", tmp_path, running_stack, workers)
     assert result.returncode == 0, result.output[-3000:]
     step = result.report["steps"][0]
     locust = json.loads((result.directory / "locust" / "locust-summary.json").read_text())

@@ -10,18 +10,20 @@ from ops.loadtest.loadrun import LoadOptions, report_directory
 from ops.loadtest.repeat import run_repeated
 
 
-def summary(passed: bool, p95: int, failed_gate: str | None = None) -> dict[str, Any]:
+def summary(passed: bool, p95: int, failed_gate: str | None = None, warm_up_failures: int = 0) -> dict[str, Any]:
     checks = [{"name": "gate: error ratio", "passed": True}]
     if failed_gate:
         checks.append({"name": failed_gate, "passed": False})
     return {"passed": passed, "load_average_1m_at_end": 1.5, "checks": [{"name": "money invariants", "passed": True}],
             "steps": [{"checks": checks, "groups": [
                 {"group": "public", "rps": 10.0, "p95_ms": 9, "p99_ms": 12, "failures": 0},
-                {"group": "all", "rps": 120.5, "p95_ms": p95, "p99_ms": p95 * 2, "failures": 0}]}]}
+                {"group": "all", "rps": 120.5, "p95_ms": p95, "p99_ms": p95 * 2, "failures": 1}],
+                "warm_up_groups": [{"group": "all", "rps": 15.0, "p95_ms": 300, "p99_ms": 900,
+                                    "failures": warm_up_failures}]}]}
 
 
 def test_every_run_gets_a_row_and_the_verdict_counts_the_passes(tmp_path: Path) -> None:
-    outcomes = iter([summary(True, 40), summary(False, 130, "gate: p95 all"), summary(True, 45)])
+    outcomes = iter([summary(True, 40), summary(False, 130, "gate: p95 all", warm_up_failures=2), summary(True, 45)])
     seen: list[Path] = []
 
     def run_once(options: LoadOptions) -> int:
@@ -37,8 +39,8 @@ def test_every_run_gets_a_row_and_the_verdict_counts_the_passes(tmp_path: Path) 
     assert len(set(seen)) == 1 and seen[0].parent == tmp_path and seen[0].name.endswith("-load-x3")
     text = (seen[0] / "summary.md").read_text()
     assert text.startswith("# `load` run 3 times: 2 of 3 passed (PASS, at least 2 needed)")
-    assert "| 2 | FAIL | 120.5 | 130 | 260 | 0 | gate: p95 all | 1.50 |" in text
-    assert "| 1 | PASS | 120.5 | 40 | 80 | 0 | none | 1.50 |" in text
+    assert "| 2 | FAIL | 120.5 | 130 | 260 | 3 | gate: p95 all | 1.50 |" in text, "the warm-up's failures count"
+    assert "| 1 | PASS | 120.5 | 40 | 80 | 1 | none | 1.50 |" in text
 
 
 def test_fewer_passes_than_required_fail_the_whole(tmp_path: Path) -> None:
