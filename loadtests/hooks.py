@@ -39,7 +39,8 @@ rate_limit_headers: dict[tuple[str, str], set[str]] = {}
 """(method, name) -> the X-RateLimit-Limit values seen, to show the limits actually in force."""
 run_facts: dict[str, Any] = {"stopped_by_request_cap": False, "refused_host": None}
 warm_up: dict[str, Any] = {"flushed": set()}
-"""The profile's warm-up as measured when it ended (``run``) and its errors (``errors``); Locust's statistics
+"""The profile's warm-up as measured when it ended (``run``), its errors (``errors``) and its request count
+(``requests``, which the request cap adds to the run's); Locust's statistics
 then start again from zero (the status tally and the user exceptions keep counting the whole run). ``flushed``:
 the workers that have sent everything they logged before the end of the warm-up."""
 WARM_UP_OVER = "cnop_warm_up_over"
@@ -130,16 +131,15 @@ def _end_warm_up(environment: Environment, seconds: float) -> None:
             log.warning("warm-up: no last report from %s", sorted(workers - warm_up["flushed"]))
     if _running(environment):
         warm_up["run"], warm_up["errors"] = measurement(environment), _errors(environment)
+        warm_up["requests"] = environment.stats.total.num_requests
         environment.stats.reset_all()
-        log.info("warm-up of %g s over after %d requests: measuring from here", seconds,
-                 sum(e.requests for e in warm_up["run"].endpoints))
+        log.info("warm-up of %g s over after %d requests: measuring from here", seconds, warm_up["requests"])
 
 
 def _cap_requests(environment: Environment, cap: int) -> None:
     runner = environment.runner
     while runner is not None and _running(environment):
-        warmed = sum(e.requests for e in warm_up["run"].endpoints) if "run" in warm_up else 0
-        if environment.stats.total.num_requests + warmed >= cap:
+        if environment.stats.total.num_requests + warm_up.get("requests", 0) >= cap:
             run_facts["stopped_by_request_cap"] = True
             log.warning("request cap of %d reached: stopping the run", cap)
             runner.quit()

@@ -56,10 +56,8 @@ class StepReport:
     def to_json(self) -> dict[str, Any]:
         summary = dict(self.summary or {})
         summary.pop("requests_per_second", None)  # kept, with the histograms, in the step's locust-summary.json
-        warm_up = dict(summary.get("warm_up") or {})
+        warm_up = {k: v for k, v in (summary.get("warm_up") or {}).items() if k != "requests_per_second"}
         if warm_up:
-            warm_up.pop("requests_per_second", None)
-            warm_up["endpoints"] = [dict(endpoint) for endpoint in warm_up.get("endpoints", [])]
             summary["warm_up"] = warm_up
         for endpoint in [*summary.get("endpoints", []), *warm_up.get("endpoints", [])]:
             endpoint.pop("histogram", None)
